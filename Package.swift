@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Amanuensis",
+    products: [
+        .library(name: "AmanuensisCore", targets: ["AmanuensisCore"]),
+    ],
+    targets: [
+        // One system library per C dependency: a module map and a shim header, nothing else.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "AmanuensisKernels"),
+        .target(
+            name: "AmanuensisCore",
+            dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
+        ),
+        .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,93 @@
+/// Headerless PCM as a client declares it: encoding, rate and channels,
+/// written `s16le:16000:1` on the command line and in the protocol.
+public struct RawPCMFormat: Hashable, Sendable, CustomStringConvertible {
+    public enum Encoding: String, CaseIterable, Sendable {
+        case s16le, s32le, f32le
+
+        public var bytesPerSample: Int { self == .s16le ? 2 : 4 }
+    }
+
+    public let encoding: Encoding
+    public let sampleRate: Int
+    public let channels: Int
+
+    public init(encoding: Encoding, sampleRate: Int, channels: Int, limits: AudioLimits = AudioLimits()) throws {
+        try limits.check(sampleRate: sampleRate, channels: channels)
+        self.encoding = encoding
+        self.sampleRate = sampleRate
+        self.channels = channels
+    }
+
+    /// Parses `ENCODING:RATE:CHANNELS`, e.g. `s16le:16000:1`.
+    public init(parsing text: String, limits: AudioLimits = AudioLimits()) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let encodings = Encoding.allCases.map(\.rawValue).joined(separator: ", ")
+        guard parts.count == 3 else {
+            throw AudioError(.badRawFormat, "raw format '\(text)' is not ENCODING:RATE:CHANNELS (e.g. s16le:16000:1)")
+        }
+        guard let encoding = Encoding(rawValue: String(parts[0])) else {
+            throw AudioError(.badRawFormat, "raw encoding '\(parts[0])' is not one of \(encodings)")
+        }
+        guard let rate = Int(parts[1]), let channels = Int(parts[2]) else {
+            throw AudioError(.badRawFormat, "raw format '\(text)': rate and channels must be integers")
+        }
+        try self.init(encoding: encoding, sampleRate: rate, channels: channels, limits: limits)
+    }
+
+    public var description: String { "\(encoding.rawValue):\(sampleRate):\(channels)" }
+
+    public var bytesPerFrame: Int { encoding.bytesPerSample * channels }
+
+    /// Decodes a complete stream of frames to mono 16 kHz.
+    public func decode(_ bytes: some Collection<UInt8>, limits: AudioLimits = AudioLimits()) throws -> AudioSamples {
+        var decoder = try RawPCMDecoder(format: self, limits: limits)
+        try decoder.append(bytes)
+        return try decoder.finish()
+    }
+}
+
+/// Decodes raw PCM as it arrives, in chunks that need not end on a frame
+/// boundary: the daemon feeds it socket reads as they come.
+public struct RawPCMDecoder {
+    public let format: RawPCMFormat
+    private var mixer: MonoMixer
+    private var carry: [UInt8] = []
+    private var scratch: [Float] = []
+
+    public init(format: RawPCMFormat, limits: AudioLimits = AudioLimits()) throws {
+        self.format = format
+        mixer = try MonoMixer(channels: format.channels, sampleRate: format.sampleRate, limits: limits)
+    }
+
+    public mutating func append(_ bytes: some Collection<UInt8>) throws {
+        carry.append(contentsOf: bytes)
+        let sampleBytes = format.encoding.bytesPerSample
+        let usable = carry.count - carry.count % format.bytesPerFrame
+        guard usable > 0 else { return }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.reserveCapacity(usable / sampleBytes)
+        try carry.withUnsafeBytes { raw in
+            for offset in stride(from: 0, to: usable, by: sampleBytes) {
+                let sample: Float = switch format.encoding {
+                case .s16le: Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int16.self))) / 32_768
+                case .s32le: Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))) / 2_147_483_648
+                case .f32le: Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                }
+                guard sample.isFinite else { throw AudioError(.corrupt, "raw audio contains a non-finite float sample") }
+                scratch.append(sample)
+            }
+        }
+        carry.removeFirst(usable)
+        try scratch.withUnsafeBufferPointer { try mixer.append(interleaved: $0) }
+    }
+
+    /// The whole stream as mono 16 kHz. Fails when the stream ended inside a
+    /// frame or held nothing.
+    public func finish() throws -> AudioSamples {
+        guard carry.isEmpty else {
+            throw AudioError(.partialFrame,
+                             "raw audio ends inside a frame: \(carry.count) stray bytes (\(format) frames are \(format.bytesPerFrame) bytes)")
+        }
+        return try mixer.finish()
+    }
+}

@@ -1,0 +1,41 @@
+/// A fixed-size, 64-byte-aligned block of `Float`s that owns its memory.
+///
+/// The network's tensors and scratch buffers are these: allocated once (at
+/// model load, or when a stream's workspace is made) and reused for every
+/// window, so the hot path never allocates. Alignment keeps oneDNN's and the
+/// kernels' vector loads on cache-line boundaries.
+///
+/// Immutable after it is filled in the model's case; a workspace's buffers are
+/// owned by one stream at a time. The pointer never escapes the owner's lifetime
+/// in correct use: callers hold the buffer while they use `pointer`.
+public final class FloatBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        precondition(count >= 0, "negative buffer size")
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    public var bytes: Int { count * MemoryLayout<Float>.stride }
+
+    public subscript(index: Int) -> Float {
+        get { pointer[index] }
+        set { pointer[index] = newValue }
+    }
+
+    public func zero() { pointer.update(repeating: 0, count: count) }
+
+    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}

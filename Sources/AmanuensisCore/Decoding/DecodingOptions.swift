@@ -1,0 +1,71 @@
+/// How windows are decoded. The defaults are faster-whisper's
+/// `WhisperModel.transcribe` defaults (whisper-reference.md §6.3) except
+/// `beamSize`, which is greedy here: dictation wants latency.
+public struct DecodingOptions: Hashable, Sendable {
+    /// 1 = greedy search; more = beam search at temperature 0.
+    public var beamSize: Int = 1
+    /// Beam search stops once `beamSize · patience` hypotheses have finished.
+    public var patience: Double = 1
+    /// Independent samples drawn at each temperature above 0; the best is kept.
+    public var bestOf: Int = 5
+    /// The fallback ladder: the next temperature is tried when a window's
+    /// result looks like a failure (repetitive or improbable).
+    public var temperatures: [Double] = [0, 0.2, 0.4, 0.6, 0.8, 1]
+    /// Fallback when zlib compresses the text better than this (repetition).
+    public var compressionRatioThreshold: Double? = 2.4
+    /// Fallback when the average log-probability per token is below this.
+    public var logProbThreshold: Double? = -1
+    /// A window whose no-speech probability is above this (and whose text is
+    /// improbable) is silence.
+    public var noSpeechThreshold: Double? = 0.6
+    /// Feed the previous windows' text as the prompt of the next.
+    public var conditionOnPreviousText = true
+    /// Stop conditioning after a window that needed a temperature above this.
+    public var promptResetOnTemperature: Double = 0.5
+    /// Text that primes the first window (names, spelling, style).
+    public var initialPrompt: String?
+    /// The first timestamp may not be later than this, in seconds.
+    public var maximumInitialTimestamp: Double = 1
+    /// Forbid a blank or end-of-text as the first generated token.
+    public var suppressBlank = true
+    /// Decode without timestamp tokens (one segment per window).
+    public var withoutTimestamps = false
+    /// Seed for sampling at temperatures above 0: the same input and seed give
+    /// the same transcript.
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// Rejects combinations that cannot work, before any audio is touched.
+    public func validate() throws {
+        func check(_ condition: Bool, _ message: String) throws {
+            if !condition { throw DecodingError(.invalidOptions, message) }
+        }
+        try check((1...16).contains(beamSize), "beam size must be 1 to 16, not \(beamSize)")
+        try check((1...16).contains(bestOf), "best-of must be 1 to 16, not \(bestOf)")
+        try check(patience > 0 && patience <= 4, "patience must be in (0, 4]")
+        try check(!temperatures.isEmpty && temperatures.allSatisfy { $0 >= 0 && $0 <= 2 },
+                  "temperatures must be a non-empty list of values in [0, 2]")
+        try check(maximumInitialTimestamp >= 0 && maximumInitialTimestamp <= 30, "the maximum initial timestamp must be 0 to 30 s")
+    }
+}
+
+/// Why decoding options were refused.
+public struct DecodingError: Error, Hashable, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        public static let invalidOptions = Code(name: "invalid-options")
+        public static let promptTooLong = Code(name: "prompt-too-long")
+    }
+
+    public let code: Code
+    public let message: String
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

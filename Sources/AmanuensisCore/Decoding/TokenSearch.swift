@@ -1,0 +1,175 @@
+import AmanuensisKernels
+import Foundation
+
+/// Generates the tokens of one window from a prompt: greedy search, beam
+/// search, or best-of-N sampling, on the stream's decoder.
+///
+/// Scores follow CTranslate2: log-probabilities are taken after the logit
+/// filters and, when sampling, from the untempered distribution.
+struct TokenSearch {
+    let decoder: TextDecoder
+    let filters: LogitFilters
+    let tokenizer: Tokenizer
+
+    private var vocabularySize: Int { filters.vocabularySize }
+    private var endOfText: Int { filters.special.endOfText }
+
+    enum Strategy {
+        case greedy
+        case beam(size: Int, patience: Double)
+        case sample(count: Int, temperature: Double, generator: RandomGenerator)
+    }
+
+    /// Decodes after `prompt` (whose last start-of-transcript is at `startIndex`)
+    /// and returns the best hypothesis.
+    func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) -> DecodingResult {
+        let textPositions = decoder.model.dimensions.textPositions
+        let maximumNewTokens = min(textPositions / 2, textPositions - (prompt.count - 1))
+        // The prompt once, for one sequence; its cache is then shared by copying.
+        var rows = [prompt.count - 1]
+        if startIndex != prompt.count - 1 { rows.append(startIndex) }
+        decoder.forward(tokens: prompt, sequences: 1, position: 0, logitRows: rows)
+        let noSpeech = noSpeechProbability(row: rows.count == 2 ? 1 : 0)
+
+        let hypotheses: [(tokens: [Int], score: Double)]
+        switch strategy {
+        case .greedy:
+            hypotheses = independent(count: 1, prompt: prompt, maximum: maximumNewTokens, temperature: 0, generator: nil)
+        case .sample(let count, let temperature, let generator):
+            hypotheses = independent(count: count, prompt: prompt, maximum: maximumNewTokens,
+                                     temperature: temperature, generator: generator)
+        case .beam(let size, let patience):
+            hypotheses = beam(size: size, patience: patience, prompt: prompt, maximum: maximumNewTokens)
+        }
+        // Rank by the length-normalized score (length penalty 1).
+        let best = hypotheses.max { $0.score / Double(max($0.tokens.count, 1)) < $1.score / Double(max($1.tokens.count, 1)) }!
+        return DecodingResult(tokens: best.tokens, sumLogProbability: best.score, noSpeechProbability: noSpeech,
+                              temperature: temperature, text: tokenizer.decode(best.tokens))
+    }
+
+    /// Softmax of the raw logits at the start of the transcript, before any
+    /// filter: the model's own estimate that the window holds no speech.
+    private func noSpeechProbability(row: Int) -> Double {
+        let logits = decoder.logits.pointer + row * vocabularySize
+        let total = am_logsumexp_f32(logits, vocabularySize)
+        return Double(exp(logits[filters.special.noSpeech] - total))
+    }
+
+    /// Greedy search (one sequence, temperature 0) or `count` independent
+    /// samples at `temperature`, stepped together as one batch.
+    private func independent(count: Int, prompt: [Int], maximum: Int, temperature: Double,
+                             generator: RandomGenerator?) -> [(tokens: [Int], score: Double)] {
+        var generator = generator
+        decoder.cache.reorder(Array(repeating: 0, count: count), length: prompt.count)
+        let firstLogits = UnsafeMutablePointer(decoder.logits.pointer)
+        if count > 1 {
+            for sequence in 1..<count {
+                (firstLogits + sequence * vocabularySize).update(from: firstLogits, count: vocabularySize)
+            }
+        }
+        var tokens = Array(repeating: [Int](), count: count)
+        var scores = Array(repeating: 0.0, count: count)
+        var finished = Array(repeating: false, count: count)
+        var position = prompt.count
+        var scratch = [Float](repeating: 0, count: vocabularySize)
+        for step in 0..<maximum {
+            for sequence in 0..<count where !finished[sequence] {
+                let logits = decoder.logits.pointer + sequence * vocabularySize
+                filters.apply(logits, generated: tokens[sequence][...])
+                let total = am_logsumexp_f32(logits, vocabularySize)
+                let token: Int
+                if temperature == 0 {
+                    token = am_argmax_f32(logits, vocabularySize)
+                } else {
+                    token = sample(logits, temperature: temperature, scratch: &scratch, generator: &generator!)
+                }
+                scores[sequence] += Double(logits[token] - total)
+                if token == endOfText { finished[sequence] = true } else { tokens[sequence].append(token) }
+            }
+            if finished.allSatisfy({ $0 }) || step == maximum - 1 { break }
+            let last = (0..<count).map { finished[$0] ? endOfText : tokens[$0].last! }
+            decoder.forward(tokens: last, sequences: count, position: position, logitRows: Array(0..<count))
+            position += 1
+        }
+        return (0..<count).map { (tokens[$0], scores[$0]) }
+    }
+
+    /// Draws from softmax(logits / temperature) over the unmasked entries.
+    private func sample(_ logits: UnsafeMutablePointer<Float>, temperature: Double,
+                        scratch: inout [Float], generator: inout RandomGenerator) -> Int {
+        let inverse = Float(1 / temperature)
+        var maximum = -Float.infinity
+        for i in 0..<vocabularySize where logits[i] > maximum { maximum = logits[i] }
+        var sum: Double = 0
+        for i in 0..<vocabularySize {
+            let weight = logits[i] == -.infinity ? 0 : exp((logits[i] - maximum) * inverse)
+            scratch[i] = weight
+            sum += Double(weight)
+        }
+        var target = Double.random(in: 0..<sum, using: &generator)
+        for i in 0..<vocabularySize where scratch[i] > 0 {
+            target -= Double(scratch[i])
+            if target < 0 { return i }
+        }
+        return am_argmax_f32(logits, vocabularySize)
+    }
+
+    /// Beam search as in openai's `BeamSearchDecoder`: each beam proposes its
+    /// best `size + 1` continuations, the best `size` unfinished ones survive,
+    /// and finished ones are kept until `size · patience` have finished.
+    private func beam(size: Int, patience: Double, prompt: [Int], maximum: Int) -> [(tokens: [Int], score: Double)] {
+        let wanted = Int((Double(size) * patience).rounded())
+        var beams: [(tokens: [Int], score: Double)] = [([], 0)]
+        var finished: [(tokens: [Int], score: Double)] = []
+        var position = prompt.count
+        var logProbabilities = [Float](repeating: 0, count: vocabularySize)
+        for step in 0..<maximum {
+            var candidates: [(source: Int, token: Int, score: Double)] = []
+            for (index, beam) in beams.enumerated() {
+                let logits = decoder.logits.pointer + index * vocabularySize
+                filters.apply(logits, generated: beam.tokens[...])
+                let total = am_logsumexp_f32(logits, vocabularySize)
+                for i in 0..<vocabularySize { logProbabilities[i] = logits[i] - total }
+                for token in Self.topIndices(logProbabilities, count: size + 1) where logProbabilities[token] > -.infinity {
+                    candidates.append((index, token, beam.score + Double(logProbabilities[token])))
+                }
+            }
+            candidates.sort { $0.score > $1.score }
+            var next: [(tokens: [Int], score: Double)] = []
+            var sources: [Int] = []
+            for candidate in candidates {
+                if candidate.token == endOfText {
+                    if finished.count < wanted { finished.append((beams[candidate.source].tokens, candidate.score)) }
+                } else if next.count < size {
+                    next.append((beams[candidate.source].tokens + [candidate.token], candidate.score))
+                    sources.append(candidate.source)
+                }
+            }
+            if finished.count >= wanted { break }
+            if next.isEmpty || step == maximum - 1 {
+                finished += next
+                break
+            }
+            decoder.cache.reorder(sources, length: position)
+            decoder.forward(tokens: next.map { $0.tokens.last! }, sequences: next.count, position: position,
+                            logitRows: Array(0..<next.count))
+            position += 1
+            beams = next
+        }
+        return finished
+    }
+
+    /// Indices of the `count` largest values, largest first.
+    private static func topIndices(_ values: [Float], count: Int) -> [Int] {
+        var best: [Int] = []
+        best.reserveCapacity(count + 1)
+        for (index, value) in values.enumerated() {
+            if best.count == count, value <= values[best[count - 1]] { continue }
+            var slot = best.count
+            while slot > 0, values[best[slot - 1]] < value { slot -= 1 }
+            best.insert(index, at: slot)
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Whisper's log-mel features (whisper-reference.md §5), computed one 30 s
+/// window at a time so that memory does not grow with the length of the audio.
+///
+/// faster-whisper appends 160 zero samples, frames the result centred with
+/// reflect padding, drops the last STFT column, and normalizes by the maximum
+/// over *all* frames of the input. `maximum(of:)` makes that one pass over the
+/// whole input; `window(…)` then computes only the frames of one window.
+/// Each stream owns one of these (it holds scratch space); it is not shared.
+public final class LogMelSpectrogram {
+    public let melBins: Int
+    private let filterbank: MelFilterbank
+    private let window: [Float]
+    private let frame: UnsafeMutablePointer<Float>
+    private let spectrum: UnsafeMutablePointer<Float>
+    private var power: [Float]
+
+    /// Zero samples appended to the input before framing, as faster-whisper does.
+    static let trailingPadding = AudioConstants.hopLength
+
+    public init(melBins: Int) {
+        self.melBins = melBins
+        filterbank = MelFilterbank(melBins: melBins)
+        let n = AudioConstants.fftSize
+        window = (0..<n).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n))) }
+        frame = .allocate(capacity: n)
+        spectrum = .allocate(capacity: 2 * (n / 2 + 1))
+        power = [Float](repeating: 0, count: MelFilterbank.binCount)
+    }
+
+    deinit {
+        frame.deallocate()
+        spectrum.deallocate()
+    }
+
+    /// Frames that belong to the audio: ⌊samples / 160⌋.
+    public static func contentFrames(sampleCount: Int) -> Int { sampleCount / AudioConstants.hopLength }
+
+    /// The largest log10 mel value over every frame faster-whisper computes
+    /// (the content frames and the one after them).
+    public func maximum(of samples: [Float]) -> Float {
+        let frames = Self.contentFrames(sampleCount: samples.count) + 1
+        var maximum = -Float.infinity
+        var column = [Float](repeating: 0, count: melBins)
+        samples.withUnsafeBufferPointer { source in
+            for t in 0..<frames {
+                logMel(frame: t, of: source, into: &column)
+                for value in column where value > maximum { maximum = value }
+            }
+        }
+        return maximum
+    }
+
+    /// Writes the normalized features of frames `start..<start+count` into
+    /// `output`, laid out `[melBins, framesPerWindow]`, and fills the rest of
+    /// each row with 0.0 (faster-whisper pads each window after normalizing).
+    public func window(of samples: [Float], start: Int, count: Int, maximum: Float,
+                       into output: UnsafeMutablePointer<Float>) {
+        let width = AudioConstants.framesPerWindow
+        precondition(count >= 0 && count <= width)
+        output.update(repeating: 0, count: melBins * width)
+        let floor = maximum - 8
+        var column = [Float](repeating: 0, count: melBins)
+        samples.withUnsafeBufferPointer { source in
+            for t in 0..<count {
+                logMel(frame: start + t, of: source, into: &column)
+                for m in 0..<melBins { output[m * width + t] = (Swift.max(column[m], floor) + 4) / 4 }
+            }
+        }
+    }
+
+    /// log10 of the mel energies of frame `t`, before clamping and scaling.
+    private func logMel(frame t: Int, of samples: UnsafeBufferPointer<Float>, into column: inout [Float]) {
+        let n = AudioConstants.fftSize
+        let origin = t * AudioConstants.hopLength - n / 2
+        let padded = samples.count + Self.trailingPadding
+        for i in 0..<n {
+            let index = Self.reflect(origin + i, length: padded)
+            frame[i] = (index < samples.count ? samples[index] : 0) * window[i]
+        }
+        RealFFT.whisper.forward(frame, into: spectrum)
+        for bin in 0..<MelFilterbank.binCount {
+            let re = spectrum[2 * bin], im = spectrum[2 * bin + 1]
+            power[bin] = re * re + im * im
+        }
+        for (m, filter) in filterbank.filters.enumerated() {
+            var energy: Float = 0
+            for (offset, weight) in filter.weights.enumerated() { energy += weight * power[filter.firstBin + offset] }
+            column[m] = log10(Swift.max(energy, 1e-10))
+        }
+    }
+
+    /// NumPy's "reflect" padding (mirror without repeating the edge sample),
+    /// extended periodically for pads longer than the signal.
+    static func reflect(_ index: Int, length: Int) -> Int {
+        guard length > 1 else { return 0 }
+        let period = 2 * (length - 1)
+        var i = index % period
+        if i < 0 { i += period }
+        return i < length ? i : period - i
+    }
+}

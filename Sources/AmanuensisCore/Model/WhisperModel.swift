@@ -1,0 +1,64 @@
+import Foundation
+
+/// A Whisper model in CTranslate2 format, loaded and ready to share.
+///
+/// Immutable once loaded: any number of streams may run on it at once, each
+/// with its own workspace. The directory holds `model.bin`, `config.json`,
+/// `vocabulary.json` or `vocabulary.txt`, and optionally `tokenizer.json`
+/// (needed only to encode an initial prompt).
+public final class WhisperModel: Sendable {
+    public let directory: URL
+    public let dimensions: WhisperDimensions
+    public let tokenizer: Tokenizer
+    let weights: WhisperWeights
+    let configuration: ModelConfiguration
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        let binary = directory.appendingPathComponent("model.bin")
+        let file = try CTranslate2File(path: binary.path)
+        guard file.specName == "WhisperSpec" else {
+            throw ModelError(.unsupported, file: binary.path, "spec '\(file.specName)' is not a Whisper model")
+        }
+        weights = try WhisperWeights(file: file)
+        dimensions = weights.dimensions
+
+        let tokens = try Self.loadVocabulary(directory)
+        guard tokens.count == dimensions.vocabularySize else {
+            throw ModelError(.malformed, file: directory.appendingPathComponent("vocabulary.txt").path,
+                             "\(tokens.count) tokens, but the embedding has \(dimensions.vocabularySize) rows")
+        }
+        let tokenizerJSON = directory.appendingPathComponent("tokenizer.json")
+        tokenizer = try Tokenizer(
+            tokens: tokens,
+            tokenizerJSON: FileManager.default.fileExists(atPath: tokenizerJSON.path) ? tokenizerJSON : nil,
+            file: directory.path)
+        configuration = try ModelConfiguration.load(
+            directory.appendingPathComponent("config.json"), vocabularySize: tokens.count)
+    }
+
+    /// Bytes of the converted weights held in memory.
+    public var weightBytes: Int { weights.bytes }
+
+    /// CTranslate2 prefers `vocabulary.json` (a JSON array) over `vocabulary.txt`
+    /// (one token per line, split on "\n" only; empty lines are real tokens).
+    private static func loadVocabulary(_ directory: URL) throws -> [String] {
+        let json = directory.appendingPathComponent("vocabulary.json")
+        if let data = try? Data(contentsOf: json) {
+            guard let tokens = try? JSONDecoder().decode([String].self, from: data) else {
+                throw ModelError(.malformed, file: json.path, "not a JSON array of strings")
+            }
+            return tokens
+        }
+        let text = directory.appendingPathComponent("vocabulary.txt")
+        guard let data = try? Data(contentsOf: text) else {
+            throw ModelError(.unreadable, file: text.path, "cannot read the vocabulary (vocabulary.json or vocabulary.txt)")
+        }
+        // Split on the newline byte: a Character-level split would treat "\r\n" as one character.
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        // A file written on Windows has "\r" on every line; strip it only then.
+        let crlf = !lines.isEmpty && lines.allSatisfy { $0.last == UInt8(ascii: "\r") }
+        return lines.map { String(decoding: crlf ? $0.dropLast() : $0[...], as: UTF8.self) }
+    }
+}

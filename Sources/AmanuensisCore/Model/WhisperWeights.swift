@@ -1,0 +1,260 @@
+import AmanuensisKernels
+
+/// y = x·Wᵀ + b, with W stored `[outputs, inputs]` as in PyTorch.
+struct Linear: Sendable {
+    let weight: FloatBuffer
+    let bias: FloatBuffer
+    let outputs: Int
+    let inputs: Int
+}
+
+struct LayerNorm: Sendable {
+    let gamma: FloatBuffer
+    let beta: FloatBuffer
+    static let epsilon: Float = 1e-5
+}
+
+struct EncoderLayer: Sendable {
+    let attentionNorm: LayerNorm
+    /// Fused query, key and value rows, in that order.
+    let queryKeyValue: Linear
+    let attentionOutput: Linear
+    let feedForwardNorm: LayerNorm
+    let feedForwardIn: Linear
+    let feedForwardOut: Linear
+}
+
+struct DecoderLayer: Sendable {
+    let selfAttentionNorm: LayerNorm
+    let selfQueryKeyValue: Linear
+    let selfAttentionOutput: Linear
+    let crossAttentionNorm: LayerNorm
+    let crossQuery: Linear
+    /// Fused key and value rows over the encoder output, computed once a window.
+    let crossKeyValue: Linear
+    let crossAttentionOutput: Linear
+    let feedForwardNorm: LayerNorm
+    let feedForwardIn: Linear
+    let feedForwardOut: Linear
+}
+
+/// Every weight of a Whisper model as float32, converted once at load from
+/// whatever the file stores (float16, bfloat16, float32, or int8/int16 with
+/// scales), with every shape checked against the model's dimensions.
+struct WhisperWeights: Sendable {
+    let dimensions: WhisperDimensions
+    /// The convolutions as matrices `[width, inputs·3]` (in-channel major,
+    /// kernel tap minor), the layout the im2col product expects.
+    let conv1: Linear
+    let conv2: Linear
+    let encoderPositions: FloatBuffer
+    let encoderLayers: [EncoderLayer]
+    let encoderNorm: LayerNorm
+    /// `[vocabulary, width]`: token embedding and, tied, the output projection.
+    let embedding: FloatBuffer
+    let decoderPositions: FloatBuffer
+    let decoderLayers: [DecoderLayer]
+    let decoderNorm: LayerNorm
+
+    init(file: CTranslate2File) throws {
+        let reader = TensorReader(file: file)
+        let conv1Shape = try reader.shape("encoder/conv1/weight", rank: 3)
+        let width = conv1Shape[0]
+        let melBins = conv1Shape[1]
+        guard conv1Shape[2] == 3 else {
+            throw reader.error(.wrongShape, "encoder/conv1/weight", "kernel size \(conv1Shape[2]), expected 3")
+        }
+        let heads = Int(try reader.scalar("encoder/num_heads"))
+        guard heads > 0, width % heads == 0 else {
+            throw reader.error(.wrongShape, "encoder/num_heads", "\(heads) heads do not divide width \(width)")
+        }
+        guard try reader.scalar("decoder/num_heads") == Float(heads) else {
+            throw reader.error(.unsupported, "decoder/num_heads", "differs from the encoder's")
+        }
+        for (name, expected) in [("decoder/activation", 3.0), ("decoder/pre_norm", 1.0), ("decoder/scale_embeddings", 0.0)]
+        where reader.has(name) {
+            let value = try reader.scalar(name)
+            guard value == Float(expected) else {
+                throw reader.error(.unsupported, name, "value \(value); Whisper uses \(expected)")
+            }
+        }
+        let embeddingShape = try reader.shape("decoder/embeddings/weight", rank: 2)
+        let audioPositions = try reader.shape("encoder/position_encodings/encodings", rank: 2)[0]
+        let textPositions = try reader.shape("decoder/position_encodings/encodings", rank: 2)[0]
+        let feedForward = try reader.shape("encoder/layer_0/ffn/linear_0/weight", rank: 2)[0]
+        dimensions = WhisperDimensions(
+            melBins: melBins, width: width, heads: heads,
+            encoderLayers: reader.layerCount(prefix: "encoder"),
+            decoderLayers: reader.layerCount(prefix: "decoder"),
+            feedForward: feedForward, audioPositions: audioPositions,
+            textPositions: textPositions, vocabularySize: embeddingShape[0])
+        let d = dimensions
+        guard d.encoderLayers > 0, d.decoderLayers > 0, audioPositions > 0, textPositions > 0, d.vocabularySize > 0 else {
+            throw reader.error(.wrongShape, "encoder/layer_0", "the model has no layers or positions")
+        }
+
+        conv1 = try reader.linear("encoder/conv1", outputs: width, inputs: melBins * 3, storedShape: [width, melBins, 3])
+        conv2 = try reader.linear("encoder/conv2", outputs: width, inputs: width * 3, storedShape: [width, width, 3])
+        encoderPositions = try reader.tensor("encoder/position_encodings/encodings", shape: [audioPositions, width])
+        encoderLayers = try (0..<d.encoderLayers).map { index in
+            let p = "encoder/layer_\(index)/"
+            return EncoderLayer(
+                attentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
+                queryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
+                attentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
+                feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
+                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
+                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
+        }
+        encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
+        embedding = try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
+        decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
+        decoderLayers = try (0..<d.decoderLayers).map { index in
+            let p = "decoder/layer_\(index)/"
+            return DecoderLayer(
+                selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
+                selfQueryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
+                selfAttentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
+                crossAttentionNorm: try reader.layerNorm(p + "attention/layer_norm", width: width),
+                crossQuery: try reader.linear(p + "attention/linear_0", outputs: width, inputs: width),
+                crossKeyValue: try reader.linear(p + "attention/linear_1", outputs: 2 * width, inputs: width),
+                crossAttentionOutput: try reader.linear(p + "attention/linear_2", outputs: width, inputs: width),
+                feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
+                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
+                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
+        }
+        decoderNorm = try reader.layerNorm("decoder/layer_norm", width: width)
+    }
+
+    /// Bytes held by the converted weights.
+    var bytes: Int {
+        var buffers: [FloatBuffer] = [conv1.weight, conv1.bias, conv2.weight, conv2.bias, encoderPositions,
+                                      encoderNorm.gamma, encoderNorm.beta, embedding, decoderPositions,
+                                      decoderNorm.gamma, decoderNorm.beta]
+        for layer in encoderLayers {
+            for linear in [layer.queryKeyValue, layer.attentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
+                buffers += [linear.weight, linear.bias]
+            }
+            buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
+        }
+        for layer in decoderLayers {
+            for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery, layer.crossKeyValue,
+                           layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
+                buffers += [linear.weight, linear.bias]
+            }
+            for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
+                buffers += [norm.gamma, norm.beta]
+            }
+        }
+        return buffers.reduce(0) { $0 + $1.bytes }
+    }
+}
+
+/// Reads named variables as float32, checking each one's shape first.
+private struct TensorReader {
+    let file: CTranslate2File
+
+    var path: String { file.file.path }
+
+    func error(_ code: ModelError.Code, _ name: String, _ detail: String) -> ModelError {
+        ModelError(code, file: path, variable: name, detail)
+    }
+
+    func has(_ name: String) -> Bool { file.variables[name] != nil }
+
+    func variable(_ name: String) throws -> CTranslate2File.Variable {
+        guard let variable = file.variables[name] else {
+            throw error(.missingVariable, name, "missing; is this a Whisper model in CTranslate2 format?")
+        }
+        return variable
+    }
+
+    func shape(_ name: String, rank: Int) throws -> [Int] {
+        let shape = try variable(name).shape
+        guard shape.count == rank, shape.allSatisfy({ $0 > 0 }) else {
+            throw error(.wrongShape, name, "shape \(shape), expected \(rank) non-zero dimensions")
+        }
+        return shape
+    }
+
+    func layerCount(prefix: String) -> Int {
+        var count = 0
+        while has("\(prefix)/layer_\(count)/ffn/linear_0/weight") { count += 1 }
+        return count
+    }
+
+    func scalar(_ name: String) throws -> Float {
+        let variable = try variable(name)
+        guard variable.elementCount == 1 else { throw error(.wrongShape, name, "shape \(variable.shape), expected a scalar") }
+        return try convert(variable)[0]
+    }
+
+    func tensor(_ name: String, shape expected: [Int]) throws -> FloatBuffer {
+        let variable = try variable(name)
+        guard variable.shape == expected else {
+            throw error(.wrongShape, name, "shape \(variable.shape), expected \(expected)")
+        }
+        return try convert(variable)
+    }
+
+    func linear(_ scope: String, outputs: Int, inputs: Int, storedShape: [Int]? = nil) throws -> Linear {
+        Linear(weight: try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs]),
+               bias: try tensor(scope + "/bias", shape: [outputs]),
+               outputs: outputs, inputs: inputs)
+    }
+
+    func layerNorm(_ scope: String, width: Int) throws -> LayerNorm {
+        LayerNorm(gamma: try tensor(scope + "/gamma", shape: [width]),
+                  beta: try tensor(scope + "/beta", shape: [width]))
+    }
+
+    /// Converts a payload to float32. Quantized integers are divided by their
+    /// scale (a multiplier in CTranslate2: w ≈ q / scale), per row for int8.
+    private func convert(_ variable: CTranslate2File.Variable) throws -> FloatBuffer {
+        let count = variable.elementCount
+        let output = FloatBuffer(count: count)
+        let source = variable.data
+        switch variable.type {
+        case .float32:
+            for i in 0..<count { output[i] = source.loadUnaligned(fromByteOffset: 4 * i, as: Float.self) }
+        case .float16:
+            am_f16_to_f32(source.baseAddress, output.pointer, count)
+        case .bfloat16:
+            am_bf16_to_f32(source.baseAddress, output.pointer, count)
+        case .int8, .int16, .int32:
+            let scales = try quantizationScales(for: variable)
+            let rowLength = count / max(scales.count, 1)
+            for i in 0..<count {
+                let q: Float = switch variable.type {
+                case .int8: Float(source.load(fromByteOffset: i, as: Int8.self))
+                case .int16: Float(source.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))
+                default: Float(source.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
+                }
+                output[i] = scales.isEmpty ? q : q / scales[i / rowLength]
+            }
+        }
+        return output
+    }
+
+    /// The `<name>_scale` companion of a quantized weight: one value per output
+    /// row (int8) or one for the tensor (int16); none for integer scalars.
+    private func quantizationScales(for variable: CTranslate2File.Variable) throws -> [Float] {
+        let scaleName = variable.name + "_scale"
+        guard let scale = file.variables[scaleName] else {
+            guard variable.elementCount == 1 else {
+                throw error(.missingVariable, scaleName, "quantized weight without its scale")
+            }
+            return []
+        }
+        let rows = variable.shape.first ?? 1
+        guard scale.type == .float32 || scale.type == .float16 || scale.type == .bfloat16,
+              scale.elementCount == rows || scale.elementCount == 1 else {
+            throw error(.wrongShape, scaleName, "shape \(scale.shape) does not fit \(variable.shape)")
+        }
+        let values = try convert(scale).array
+        guard values.allSatisfy({ $0.isFinite && $0 != 0 }) else {
+            throw error(.malformed, scaleName, "zero or non-finite scale")
+        }
+        return values
+    }
+}

@@ -1,0 +1,156 @@
+/// Turns audio into a transcript with one model: the long-form seek loop over
+/// 30 s windows, each decoded with temperature fallback (whisper-reference.md
+/// §6.4, §6.5), as faster-whisper's `WhisperModel.transcribe` does.
+///
+/// A transcriber is one stream: it owns the feature, encoder and decoder
+/// buffers, sized once here, and its memory does not grow with the length of
+/// the audio. Use one per concurrent stream; the model is shared.
+public final class Transcriber {
+    public let model: WhisperModel
+    public let options: DecodingOptions
+    private let features: LogMelSpectrogram
+    private let encoder: AudioEncoder
+    private let decoder: TextDecoder
+    private let melWindow: FloatBuffer
+    private let encoded: FloatBuffer
+    private let search: TokenSearch
+    private let splitter: SegmentSplitter
+
+    public init(model: WhisperModel, options: DecodingOptions = DecodingOptions()) throws {
+        try options.validate()
+        self.model = model
+        self.options = options
+        let d = model.dimensions
+        features = LogMelSpectrogram(melBins: d.melBins)
+        encoder = AudioEncoder(model: model)
+        decoder = TextDecoder(model: model, maximumSequences: max(options.beamSize, options.bestOf))
+        precondition(encoder.frames == AudioConstants.framesPerWindow, "the model's window is not 30 s")
+        melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
+        encoded = FloatBuffer(count: d.audioPositions * d.width)
+        let tokenizer = model.tokenizer
+        let maximumInitial = Int((options.maximumInitialTimestamp / SpecialTokens.timestampSeconds).rounded())
+        search = TokenSearch(
+            decoder: decoder,
+            filters: LogitFilters(
+                special: tokenizer.special, vocabularySize: d.vocabularySize,
+                suppressed: model.configuration.suppressIds,
+                suppressedAtBegin: options.suppressBlank ? model.configuration.suppressIdsBegin : [],
+                maximumInitialTimestamp: options.withoutTimestamps ? nil : maximumInitial),
+            tokenizer: tokenizer)
+        splitter = SegmentSplitter(special: tokenizer.special)
+    }
+
+    /// Bytes of this stream's preallocated buffers.
+    public var workspaceBytes: Int { encoder.scratchBytes + decoder.scratchBytes + melWindow.bytes + encoded.bytes }
+
+    public func transcribe(_ audio: AudioSamples) throws -> Transcript {
+        let clock = ContinuousClock()
+        var statistics = TranscriptionStatistics()
+        let samples = audio.samples
+        let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)
+        var started = clock.now
+        let maximum = features.maximum(of: samples)
+        statistics.features += clock.now - started
+
+        let special = model.tokenizer.special
+        var history: [Int] = []
+        if let prompt = options.initialPrompt {
+            history = try model.tokenizer.encode(" " + prompt.trimmingWhitespace)
+        }
+        var promptResetSince = 0
+        var segments: [Segment] = []
+        var seek = 0
+        while seek < contentFrames {
+            let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
+            started = clock.now
+            features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
+            statistics.features += clock.now - started
+            started = clock.now
+            encoder.encode(mel: melWindow.pointer, into: encoded.pointer)
+            decoder.attend(to: encoded.pointer)
+            statistics.encoder += clock.now - started
+            statistics.windows += 1
+
+            let prompt = try makePrompt(previous: history[promptResetSince...], special: special)
+            started = clock.now
+            let result = decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
+                                            statistics: &statistics)
+            statistics.decoder += clock.now - started
+
+            if isSilence(result) {
+                seek += frames
+                continue
+            }
+            let (pieces, nextSeek) = splitter.split(result.tokens, seek: seek, frames: frames)
+            for piece in pieces {
+                let text = model.tokenizer.decode(piece.tokens)
+                guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
+                history += piece.tokens
+                segments.append(Segment(
+                    start: piece.start, end: piece.end, text: text, tokens: Array(piece.tokens),
+                    temperature: result.temperature, averageLogProbability: result.averageLogProbability,
+                    noSpeechProbability: result.noSpeechProbability))
+            }
+            if !options.conditionOnPreviousText || result.temperature > options.promptResetOnTemperature {
+                promptResetSince = history.count
+            }
+            seek = nextSeek
+        }
+        return Transcript(segments: segments, duration: audio.duration, statistics: statistics)
+    }
+
+    /// `[<|startofprev|>, last 223 previous tokens]` when there is history,
+    /// then the start-of-transcript sequence, then `<|notimestamps|>` if asked.
+    private func makePrompt(previous: ArraySlice<Int>, special: SpecialTokens) throws -> (tokens: [Int], startIndex: Int) {
+        var tokens: [Int] = []
+        if !previous.isEmpty {
+            tokens.append(special.startOfPrevious)
+            tokens += previous.suffix(model.dimensions.textPositions / 2 - 1)
+        }
+        let startIndex = tokens.count
+        tokens += special.startSequence
+        if options.withoutTimestamps { tokens.append(special.noTimestamps) }
+        return (tokens, startIndex)
+    }
+
+    /// Decodes at each temperature of the ladder until a result passes the
+    /// compression and log-probability tests (faster-whisper's
+    /// `generate_with_fallback`).
+    private func decodeWithFallback(prompt: [Int], startIndex: Int, seek: Int,
+                                    statistics: inout TranscriptionStatistics) -> DecodingResult {
+        var all: [DecodingResult] = []
+        var belowCompressionThreshold: [DecodingResult] = []
+        for temperature in options.temperatures {
+            let strategy: TokenSearch.Strategy
+            if temperature > 0 {
+                let seed = options.seed ^ UInt64(seek) &* 0x9E37_79B9 ^ UInt64(temperature * 10)
+                strategy = .sample(count: options.bestOf, temperature: temperature, generator: RandomGenerator(seed: seed))
+            } else if options.beamSize > 1 {
+                strategy = .beam(size: options.beamSize, patience: options.patience)
+            } else {
+                strategy = .greedy
+            }
+            let result = search.run(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature)
+            statistics.decodes += 1
+            statistics.tokens += result.tokens.count + 1
+            all.append(result)
+            let verdict = FallbackVerdict(result, options: options)
+            if verdict.compressionPassed { belowCompressionThreshold.append(result) }
+            if !verdict.needsFallback { return result }
+        }
+        let best = (belowCompressionThreshold.isEmpty ? all : belowCompressionThreshold)
+            .max { $0.averageLogProbability < $1.averageLogProbability }!
+        // The last temperature tried is reported, so the prompt resets.
+        return DecodingResult(tokens: best.tokens, sumLogProbability: best.sumLogProbability,
+                              noSpeechProbability: best.noSpeechProbability,
+                              temperature: options.temperatures.last!, text: best.text)
+    }
+
+    /// faster-whisper's silence rule: the model says "no speech" and the text
+    /// it produced anyway is improbable.
+    private func isSilence(_ result: DecodingResult) -> Bool {
+        guard let threshold = options.noSpeechThreshold, result.noSpeechProbability > threshold else { return false }
+        if let logProbThreshold = options.logProbThreshold, result.averageLogProbability > logProbThreshold { return false }
+        return true
+    }
+}

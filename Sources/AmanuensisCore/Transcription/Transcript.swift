@@ -1,0 +1,34 @@
+/// A stretch of speech with its place in the audio.
+public struct Segment: Hashable, Sendable, Codable {
+    /// Seconds from the start of the audio.
+    public let start: Double
+    public let end: Double
+    /// As Whisper writes it, with its leading space.
+    public let text: String
+    public let tokens: [Int]
+    /// The temperature of the decode that produced it (0 unless it fell back).
+    public let temperature: Double
+    public let averageLogProbability: Double
+    public let noSpeechProbability: Double
+}
+
+/// The result of transcribing one input.
+public struct Transcript: Sendable {
+    public let segments: [Segment]
+    /// Seconds of audio transcribed.
+    public let duration: Double
+    public let statistics: TranscriptionStatistics
+
+    /// The segments' text joined, as faster-whisper's callers join it.
+    public var text: String { segments.map(\.text).joined() }
+}
+
+/// Where the time of one transcription went, for timing reports.
+public struct TranscriptionStatistics: Sendable {
+    public var windows = 0
+    public var decodes = 0
+    public var tokens = 0
+    public var features: Duration = .zero
+    public var encoder: Duration = .zero
+    public var decoder: Duration = .zero
+}

@@ -1,0 +1,46 @@
+#include "AmanuensisKernels.h"
+#include <math.h>
+#include <string.h>
+
+/* Half to float by bit manipulation: exact for normals, subnormals, infinities
+ * and NaN, with no dependence on F16C being present. */
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exponent = (h >> 10) & 0x1fu;
+    uint32_t mantissa = h & 0x3ffu;
+    uint32_t bits;
+    if (exponent == 0x1fu) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {
+        bits = sign;
+    } else {
+        /* Subnormal half: value = mantissa * 2^-24, exact in float. */
+        float value = (float)mantissa * 0x1p-24f;
+        memcpy(&bits, &value, sizeof bits);
+        bits |= sign;
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+void am_f16_to_f32(const void *src, float *dst, size_t count) {
+    const unsigned char *bytes = src;
+    for (size_t i = 0; i < count; i++) {
+        uint16_t h;
+        memcpy(&h, bytes + 2 * i, sizeof h);
+        dst[i] = half_to_float(h);
+    }
+}
+
+void am_bf16_to_f32(const void *src, float *dst, size_t count) {
+    const unsigned char *bytes = src;
+    for (size_t i = 0; i < count; i++) {
+        uint16_t b;
+        memcpy(&b, bytes + 2 * i, sizeof b);
+        uint32_t bits = (uint32_t)b << 16;
+        memcpy(&dst[i], &bits, sizeof bits);
+    }
+}

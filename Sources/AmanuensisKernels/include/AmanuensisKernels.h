@@ -1,0 +1,47 @@
+/*
+ * AmanuensisKernels: the numeric inner loops of the Whisper network that are
+ * not matrix products (those go through oneDNN). Every function is pure: it
+ * reads its inputs, writes its outputs, and keeps no state, so any number of
+ * requests may call them at once.
+ *
+ * Layout convention: matrices are row-major float32 with an explicit row
+ * stride in elements, so a kernel can work on one head's columns of a fused
+ * Q/K/V buffer without copying.
+ */
+#ifndef AMANUENSIS_KERNELS_H
+#define AMANUENSIS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* IEEE half and bfloat16 to float32. `src` may be unaligned (model files are
+ * packed without padding). */
+void am_f16_to_f32(const void *src, float *dst, size_t count);
+void am_bf16_to_f32(const void *src, float *dst, size_t count);
+
+/* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
+ * rows of `cols` values. `x` and `y` may be the same buffer. */
+void am_layer_norm_f32(const float *x, float *y, const float *gamma, const float *beta,
+                       size_t rows, size_t cols, float eps);
+
+/* Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), in place. */
+void am_gelu_f32(float *x, size_t count);
+
+/* Softmax of each row's first `cols` values, in place; rows are `stride` apart. */
+void am_softmax_rows_f32(float *x, size_t rows, size_t cols, size_t stride);
+
+/* Copies `row` (cols values) into each of `rows` rows of `dst`: the bias that
+ * a following GEMM with beta = 1 accumulates onto. */
+void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols);
+
+/* dst[i] += src[i]. */
+void am_add_f32(const float *src, float *dst, size_t count);
+
+/* log(sum(exp(x))) over `count` values, stable for -inf entries. Returns -inf
+ * when every entry is -inf. */
+float am_logsumexp_f32(const float *x, size_t count);
+
+/* Index of the largest value (the first one on ties). */
+size_t am_argmax_f32(const float *x, size_t count);
+
+#endif

@@ -1,0 +1,25 @@
+import AmanuensisCore
+import Foundation
+import Testing
+
+/// Models load once per test process and are shared: they are immutable.
+enum SharedModels {
+    static let tinyEnglish: Result<WhisperModel, any Error> = Result { try load("tiny.en") }
+    static let base: Result<WhisperModel, any Error> = Result { try load("base") }
+
+    private static func load(_ name: String) throws -> WhisperModel {
+        let directory = TestPaths.model(name)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.bin").path) else {
+            throw MissingModel(name: name, directory: directory.path)
+        }
+        return try WhisperModel(directory: directory)
+    }
+
+    struct MissingModel: Error, CustomStringConvertible {
+        let name: String
+        let directory: String
+        var description: String {
+            "model \(name) is not at \(directory): run Packaging/fetch-model.sh \(name) (or set AMANUENSIS_MODELS)"
+        }
+    }
+}
