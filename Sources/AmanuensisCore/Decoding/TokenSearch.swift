@@ -137,10 +137,11 @@ struct TokenSearch {
             candidates.sort { $0.score > $1.score }
             var next: [(tokens: [Int], score: Double)] = []
             var sources: [Int] = []
-            for candidate in candidates {
+            // Only hypotheses that finish ahead of the last surviving beam count.
+            for candidate in candidates where next.count < size {
                 if candidate.token == endOfText {
                     if finished.count < wanted { finished.append((beams[candidate.source].tokens, candidate.score)) }
-                } else if next.count < size {
+                } else {
                     next.append((beams[candidate.source].tokens + [candidate.token], candidate.score))
                     sources.append(candidate.source)
                 }

@@ -15,6 +15,7 @@ public final class Transcriber {
     private let encoded: FloatBuffer
     private let search: TokenSearch
     private let splitter: SegmentSplitter
+    private let silence: SilenceRules
 
     public init(model: WhisperModel, options: DecodingOptions = DecodingOptions()) throws {
         try options.validate()
@@ -38,6 +39,7 @@ public final class Transcriber {
                 maximumInitialTimestamp: options.withoutTimestamps ? nil : maximumInitial),
             tokenizer: tokenizer)
         splitter = SegmentSplitter(special: tokenizer.special)
+        silence = SilenceRules(options: options)
     }
 
     /// Bytes of this stream's preallocated buffers.
@@ -62,6 +64,13 @@ public final class Transcriber {
         var seek = 0
         while seek < contentFrames {
             let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
+            statistics.windows += 1
+            let hop = AudioConstants.hopLength
+            if silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
+                statistics.silentWindows[.quiet, default: 0] += 1
+                seek += frames
+                continue
+            }
             started = clock.now
             features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
             statistics.features += clock.now - started
@@ -69,7 +78,6 @@ public final class Transcriber {
             encoder.encode(mel: melWindow.pointer, into: encoded.pointer)
             decoder.attend(to: encoded.pointer)
             statistics.encoder += clock.now - started
-            statistics.windows += 1
 
             let prompt = try makePrompt(previous: history[promptResetSince...], special: special)
             started = clock.now
@@ -77,7 +85,9 @@ public final class Transcriber {
                                             statistics: &statistics)
             statistics.decoder += clock.now - started
 
-            if isSilence(result) {
+            let verdict = silence.judge(result)
+            if verdict != .speech {
+                statistics.silentWindows[verdict, default: 0] += 1
                 seek += frames
                 continue
             }
@@ -144,13 +154,5 @@ public final class Transcriber {
         return DecodingResult(tokens: best.tokens, sumLogProbability: best.sumLogProbability,
                               noSpeechProbability: best.noSpeechProbability,
                               temperature: options.temperatures.last!, text: best.text)
-    }
-
-    /// faster-whisper's silence rule: the model says "no speech" and the text
-    /// it produced anyway is improbable.
-    private func isSilence(_ result: DecodingResult) -> Bool {
-        guard let threshold = options.noSpeechThreshold, result.noSpeechProbability > threshold else { return false }
-        if let logProbThreshold = options.logProbThreshold, result.averageLogProbability > logProbThreshold { return false }
-        return true
     }
 }

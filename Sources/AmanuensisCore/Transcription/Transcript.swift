@@ -25,7 +25,9 @@ public struct Transcript: Sendable {
 
 /// Where the time of one transcription went, for timing reports.
 public struct TranscriptionStatistics: Sendable {
+    /// Windows started, and of those, the ones judged silent, by rule.
     public var windows = 0
+    public var silentWindows: [SilenceVerdict: Int] = [:]
     public var decodes = 0
     public var tokens = 0
     public var features: Duration = .zero

@@ -2,34 +2,60 @@ import AmanuensisCore
 import Foundation
 import Testing
 
-/// Whole-corpus agreement with faster-whisper (float32, greedy, same model):
-/// the engine issue's acceptance bar.
+/// Whole-corpus agreement with faster-whisper (float32, same model, same
+/// beam size): the engine issue's acceptance bar, and proof that our own
+/// silence rules never touch a clip that has speech.
 @Suite struct CorpusAgreementTests {
-    @Test func greedyMatchesFasterWhisperOnTheCorpus() throws {
-        let clips = try Corpus.clips().filter { ($0.kind == "wav16k" || $0.kind == "derived") && $0.hasExactReference }
-        let theirs = try Corpus.fasterWhisper(beamSize: 1)
-        let transcriber = try Transcriber(model: try SharedModels.tinyEnglish.get())
-        var identical = 0, ourErrors = 0, theirErrors = 0, words = 0
+    struct Tally {
+        var clips = 0, identical = 0, ourErrors = 0, theirErrors = 0, words = 0
         var differences: [String] = []
+        var agreement: Double { Double(identical) / Double(clips) }
+        var ourRate: Double { 100 * Double(ourErrors) / Double(words) }
+        var theirRate: Double { 100 * Double(theirErrors) / Double(words) }
+    }
+
+    /// Greedy must agree on 95 % of clips; beam search, whose ties and
+    /// pruning order CTranslate2 breaks its own way, on 90 %.
+    @Test(arguments: [(1, 0.95), (5, 0.90)])
+    func transcriptsMatchFasterWhisper(beamSize: Int, requiredAgreement: Double) throws {
+        let clips = try Corpus.clips().filter { ($0.kind == "wav16k" || $0.kind == "derived") && $0.hasExactReference }
+        let theirs = try Corpus.fasterWhisper(beamSize: beamSize)
+        var options = DecodingOptions()
+        options.beamSize = beamSize
+        let model = try SharedModels.tinyEnglish.get()
+        let transcriber = try Transcriber(model: model, options: options)
+        var withoutOurRules = options
+        withoutOurRules.confidentNoSpeechThreshold = nil
+        withoutOurRules.silenceLevel = nil
+        var tally = Tally()
         for clip in clips {
-            let ours = try transcriber.transcribe(try AudioFileDecoder.decode(path: clip.url.path)).text
+            let audio = try AudioFileDecoder.decode(path: clip.url.path)
+            let transcript = try transcriber.transcribe(audio)
+            let ourVerdicts = transcript.statistics.silentWindows.filter { $0.key == .quiet || $0.key == .confidentNoSpeech }
+            if !ourVerdicts.isEmpty {
+                // Our silence rules fired (on the digital silence that pads the
+                // concatenations, say): they must not have changed the text.
+                let plain = try Transcriber(model: model, options: withoutOurRules).transcribe(audio)
+                #expect(plain.text == transcript.text, "our silence rules (\(ourVerdicts)) changed \(clip.file)")
+            }
             let reference = try #require(theirs[clip.file], "no faster-whisper transcript for \(clip.file)")
             let referenceWords = WordErrorRate.normalize(clip.reference!)
-            words += referenceWords.count
-            ourErrors += WordErrorRate.errors(reference: referenceWords, hypothesis: WordErrorRate.normalize(ours))
-            theirErrors += WordErrorRate.errors(reference: referenceWords, hypothesis: WordErrorRate.normalize(reference))
-            if WordErrorRate.normalize(ours) == WordErrorRate.normalize(reference) {
-                identical += 1
+            let ours = WordErrorRate.normalize(transcript.text), fasterWhisper = WordErrorRate.normalize(reference)
+            tally.clips += 1
+            tally.words += referenceWords.count
+            tally.ourErrors += WordErrorRate.errors(reference: referenceWords, hypothesis: ours)
+            tally.theirErrors += WordErrorRate.errors(reference: referenceWords, hypothesis: fasterWhisper)
+            if ours == fasterWhisper {
+                tally.identical += 1
             } else {
-                differences.append("\(clip.file)\n  ours:   \(ours)\n  theirs: \(reference)")
+                tally.differences.append("\(clip.file)\n  ours:   \(transcript.text)\n  theirs: \(reference)")
             }
         }
-        let agreement = Double(identical) / Double(clips.count)
-        let ourRate = 100 * Double(ourErrors) / Double(words)
-        let theirRate = 100 * Double(theirErrors) / Double(words)
-        print("corpus agreement: \(identical)/\(clips.count) = \(agreement); WER ours \(ourRate) %, faster-whisper \(theirRate) %")
-        for difference in differences { print(difference) }
-        #expect(agreement >= 0.95, "normalized text identical to faster-whisper on \(identical) of \(clips.count) clips")
-        #expect(ourRate <= theirRate + 0.3, "WER \(ourRate) % against faster-whisper's \(theirRate) %")
+        print("beam \(beamSize): identical to faster-whisper on \(tally.identical)/\(tally.clips) clips; "
+              + "WER ours \(tally.ourRate) %, faster-whisper \(tally.theirRate) %")
+        for difference in tally.differences { print(difference) }
+        #expect(tally.agreement >= requiredAgreement,
+                "normalized text identical to faster-whisper on \(tally.identical) of \(tally.clips) clips")
+        #expect(tally.ourRate <= tally.theirRate + 0.3, "WER \(tally.ourRate) % against faster-whisper's \(tally.theirRate) %")
     }
 }
