@@ -19,7 +19,7 @@ let package = Package(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
         ),
-        .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore"]),
+        .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile"]),
     ],
     swiftLanguageModes: [.v6]
 )

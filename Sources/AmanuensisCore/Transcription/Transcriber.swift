@@ -96,8 +96,11 @@ public final class Transcriber {
                 let text = model.tokenizer.decode(piece.tokens)
                 guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
                 history += piece.tokens
+                // Whisper may place the last timestamp past the end of the
+                // audio (faster-whisper reports it as is); a subtitle must not.
+                let end = min(piece.end, audio.duration)
                 segments.append(Segment(
-                    start: piece.start, end: piece.end, text: text, tokens: Array(piece.tokens),
+                    start: min(piece.start, end), end: end, text: text, tokens: Array(piece.tokens),
                     temperature: result.temperature, averageLogProbability: result.averageLogProbability,
                     noSpeechProbability: result.noSpeechProbability))
             }
