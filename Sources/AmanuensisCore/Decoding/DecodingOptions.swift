@@ -18,15 +18,14 @@ public struct DecodingOptions: Hashable, Sendable {
     /// A window whose no-speech probability is above this (and whose text is
     /// improbable) is silence.
     public var noSpeechThreshold: Double? = 0.6
-    /// Our rule, beyond faster-whisper's: a window whose no-speech probability
-    /// is above this is silence unless its text is confident (average
-    /// log-probability above `confidentLogProbThreshold`). faster-whisper's own
-    /// rule lets beam search through here: on silence it finds " You" with an
-    /// average log-probability of −0.84, above its −1.0 cut-off, while the
-    /// model says "no speech" with 0.94. No speech window of the corpus has a
-    /// no-speech probability above 0.87.
-    public var confidentNoSpeechThreshold: Double? = 0.9
-    public var confidentLogProbThreshold: Double = -0.5
+    /// Our rule for beam search, beyond faster-whisper's: when a window's
+    /// no-speech probability is above `noSpeechThreshold`, it is also decoded
+    /// greedily, and the window is silence if that decode is improbable.
+    /// The log-probability threshold is calibrated on greedy and sampled
+    /// decodes; beam search finds the likeliest path by construction, so on
+    /// silence it writes " You" at −0.84 where greedy search scores −1.18
+    /// (tiny.en), and faster-whisper prints it.
+    public var greedySilenceCheck = true
     /// Our rule: a window whose loudest 100 ms stays below this level (dBFS)
     /// is silence and is not decoded at all. Speech is never this quiet; digital
     /// silence is, and Whisper hallucinates on it.

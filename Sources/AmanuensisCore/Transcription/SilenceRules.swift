@@ -27,17 +27,19 @@ struct SilenceRules {
         return true
     }
 
-    func judge(_ result: DecodingResult) -> SilenceVerdict {
-        let noSpeech = result.noSpeechProbability, logProbability = result.averageLogProbability
-        if let threshold = options.noSpeechThreshold, noSpeech > threshold,
-           !(options.logProbThreshold.map { logProbability > $0 } ?? false) {
-            return .noSpeech
-        }
-        if let threshold = options.confidentNoSpeechThreshold, noSpeech > threshold,
-           logProbability < options.confidentLogProbThreshold {
-            return .confidentNoSpeech
-        }
-        return .speech
+    /// faster-whisper's rule: the model says "no speech" and the text it
+    /// produced anyway is improbable.
+    func isNoSpeech(_ result: DecodingResult) -> Bool {
+        guard let threshold = options.noSpeechThreshold, result.noSpeechProbability > threshold else { return false }
+        return !(options.logProbThreshold.map { result.averageLogProbability > $0 } ?? false)
+    }
+
+    /// Whether a beam-search result needs the greedy check: the model leans
+    /// towards "no speech", but the beam's text passed faster-whisper's rule.
+    func needsGreedyCheck(_ result: DecodingResult) -> Bool {
+        guard options.greedySilenceCheck, options.beamSize > 1, result.temperature == 0,
+              let threshold = options.noSpeechThreshold else { return false }
+        return result.noSpeechProbability > threshold
     }
 }
 
@@ -46,8 +48,9 @@ public enum SilenceVerdict: Hashable, Sendable {
     case speech
     /// faster-whisper's rule: confident no-speech and an improbable decode.
     case noSpeech
-    /// Ours: a very confident no-speech and a decode that is not confident.
-    case confidentNoSpeech
+    /// Ours, for beam search: faster-whisper's rule holds for a greedy decode
+    /// of the window, though not for the beam's.
+    case noSpeechWhenGreedy
     /// Ours: too quiet to hold speech; the window was not decoded.
     case quiet
 }

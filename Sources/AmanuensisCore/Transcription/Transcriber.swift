@@ -85,7 +85,7 @@ public final class Transcriber {
                                             statistics: &statistics)
             statistics.decoder += clock.now - started
 
-            let verdict = silence.judge(result)
+            let verdict = judge(result, prompt: prompt)
             if verdict != .speech {
                 statistics.silentWindows[verdict, default: 0] += 1
                 seek += frames
@@ -157,5 +157,14 @@ public final class Transcriber {
         return DecodingResult(tokens: best.tokens, sumLogProbability: best.sumLogProbability,
                               noSpeechProbability: best.noSpeechProbability,
                               temperature: options.temperatures.last!, text: best.text)
+    }
+
+    private func judge(_ result: DecodingResult, prompt: (tokens: [Int], startIndex: Int)) -> SilenceVerdict {
+        if silence.isNoSpeech(result) { return .noSpeech }
+        if silence.needsGreedyCheck(result) {
+            let greedy = search.run(prompt: prompt.tokens, startIndex: prompt.startIndex, strategy: .greedy, temperature: 0)
+            if silence.isNoSpeech(greedy) { return .noSpeechWhenGreedy }
+        }
+        return .speech
     }
 }

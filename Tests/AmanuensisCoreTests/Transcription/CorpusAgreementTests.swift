@@ -25,13 +25,13 @@ import Testing
         let model = try SharedModels.tinyEnglish.get()
         let transcriber = try Transcriber(model: model, options: options)
         var withoutOurRules = options
-        withoutOurRules.confidentNoSpeechThreshold = nil
+        withoutOurRules.greedySilenceCheck = false
         withoutOurRules.silenceLevel = nil
         var tally = Tally()
         for clip in clips {
             let audio = try AudioFileDecoder.decode(path: clip.url.path)
             let transcript = try transcriber.transcribe(audio)
-            let ourVerdicts = transcript.statistics.silentWindows.filter { $0.key == .quiet || $0.key == .confidentNoSpeech }
+            let ourVerdicts = transcript.statistics.silentWindows.filter { $0.key == .quiet || $0.key == .noSpeechWhenGreedy }
             if !ourVerdicts.isEmpty {
                 // Our silence rules fired (on the digital silence that pads the
                 // concatenations, say): they must not have changed the text.
