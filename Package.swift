@@ -5,6 +5,10 @@ let package = Package(
     name: "Amanuensis",
     products: [
         .library(name: "AmanuensisCore", targets: ["AmanuensisCore"]),
+        .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // One system library per C dependency: a module map and a shim header, nothing else.
@@ -18,6 +22,10 @@ let package = Package(
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
+        ),
+        .executableTarget(
+            name: "amanuensis-bench",
+            dependencies: ["AmanuensisCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile"]),
     ],

@@ -1,3 +1,4 @@
+import AmanuensisCore
 import Foundation
 
 /// Where the tests find the model, the shared corpus and the bundled clips.
@@ -19,9 +20,6 @@ enum TestPaths {
         if let directory = ProcessInfo.processInfo.environment["AMANUENSIS_MODELS"] {
             return URL(fileURLWithPath: directory).appendingPathComponent(name)
         }
-        if getuid() == 0 { return URL(fileURLWithPath: "/var/lib/amanuensis/models/\(name)") }
-        let data = ProcessInfo.processInfo.environment["XDG_DATA_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
-        return URL(fileURLWithPath: data).appendingPathComponent("amanuensis/models/\(name)")
+        return URL(fileURLWithPath: ModelLocation.defaultDirectory(name))
     }
 }

@@ -1,0 +1,81 @@
+import AmanuensisCore
+import ArgumentParser
+import Foundation
+
+extension Bench {
+    /// One stream, in process: the engine's own speed without the socket.
+    struct Single: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Transcribe files in process, several times each, and report the timings.")
+
+        @Option(help: "The model directory (model.bin, config.json, vocabulary).")
+        var model: String = ModelLocation.defaultDirectory("tiny.en")
+
+        @Option(help: "Timed runs per file, after one warm-up run.")
+        var runs = 3
+
+        @Option(help: "Beam size (1 = greedy).")
+        var beamSize = 1
+
+        @Argument(help: "Audio files.", completion: .file())
+        var files: [String]
+
+        func validate() throws {
+            guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+            guard !files.isEmpty else { throw ValidationError("name at least one audio file") }
+        }
+
+        func run() throws {
+            let loadStarted = ContinuousClock.now
+            let whisper = try WhisperModel(directory: URL(fileURLWithPath: model))
+            let loadTime = ContinuousClock.now - loadStarted
+            var options = DecodingOptions()
+            options.beamSize = beamSize
+            let transcriber = try Transcriber(model: whisper, options: options)
+            var results: [FileResult] = []
+            for file in files {
+                let audio = try AudioFileDecoder.decode(path: file)
+                var transcript = try transcriber.transcribe(audio)
+                var walls: [Double] = []
+                var stages: [String: [Double]] = [:]
+                for _ in 0..<runs {
+                    let started = ContinuousClock.now
+                    transcript = try transcriber.transcribe(audio)
+                    walls.append((ContinuousClock.now - started).milliseconds)
+                    let statistics = transcript.statistics
+                    stages["features", default: []].append(statistics.features.milliseconds)
+                    stages["encoder", default: []].append(statistics.encoder.milliseconds)
+                    stages["decoder", default: []].append(statistics.decoder.milliseconds)
+                }
+                results.append(FileResult(
+                    file: file, audioSeconds: audio.duration, text: transcript.text,
+                    windows: transcript.statistics.windows, tokens: transcript.statistics.tokens,
+                    wallMilliseconds: Summary(walls), stageMilliseconds: stages.mapValues(Summary.init),
+                    realtimeFactor: Summary(walls).median / 1000 / audio.duration))
+            }
+            let report = SingleReport(model: model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
+                                      beamSize: beamSize, computeType: "float32", files: results)
+            print(try JSONOutput.encode(report))
+        }
+    }
+
+    struct SingleReport: Encodable {
+        let model: String
+        let modelLoadMilliseconds: Double
+        let runs: Int
+        let beamSize: Int
+        let computeType: String
+        let files: [FileResult]
+    }
+
+    struct FileResult: Encodable {
+        let file: String
+        let audioSeconds: Double
+        let text: String
+        let windows: Int
+        let tokens: Int
+        let wallMilliseconds: Summary
+        let stageMilliseconds: [String: Summary]
+        let realtimeFactor: Double
+    }
+}
