@@ -5,6 +5,7 @@ let package = Package(
     name: "Amanuensis",
     products: [
         .library(name: "AmanuensisCore", targets: ["AmanuensisCore"]),
+        .library(name: "AmanuensisProtocol", targets: ["AmanuensisProtocol"]),
         .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
     ],
     dependencies: [
@@ -19,6 +20,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "AmanuensisKernels"),
+        .target(name: "CPosixShim"),
+        .target(name: "AmanuensisProtocol"),
+        .target(name: "AmanuensisTransport", dependencies: ["AmanuensisProtocol", "CPosixShim"]),
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]

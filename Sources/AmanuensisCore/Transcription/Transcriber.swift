@@ -7,16 +7,16 @@
 /// the audio. Use one per concurrent stream; the model is shared.
 public final class Transcriber {
     public let model: WhisperModel
+    /// The options used when a call names none.
     public let options: DecodingOptions
     private let features: LogMelSpectrogram
     private let encoder: AudioEncoder
     private let decoder: TextDecoder
     private let melWindow: FloatBuffer
     private let encoded: FloatBuffer
-    private let search: TokenSearch
-    private let splitter: SegmentSplitter
-    private let silence: SilenceRules
 
+    /// - Parameter options: the default options; their beam size and best-of
+    ///   also size the decoder, so no call may ask for more sequences.
     public init(model: WhisperModel, options: DecodingOptions = DecodingOptions()) throws {
         try options.validate()
         self.model = model
@@ -28,24 +28,21 @@ public final class Transcriber {
         precondition(encoder.frames == AudioConstants.framesPerWindow, "the model's window is not 30 s")
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
         encoded = FloatBuffer(count: d.audioPositions * d.width)
-        let tokenizer = model.tokenizer
-        let maximumInitial = Int((options.maximumInitialTimestamp / SpecialTokens.timestampSeconds).rounded())
-        search = TokenSearch(
-            decoder: decoder,
-            filters: LogitFilters(
-                special: tokenizer.special, vocabularySize: d.vocabularySize,
-                suppressed: model.configuration.suppressIds,
-                suppressedAtBegin: options.suppressBlank ? model.configuration.suppressIdsBegin : [],
-                maximumInitialTimestamp: options.withoutTimestamps ? nil : maximumInitial),
-            tokenizer: tokenizer)
-        splitter = SegmentSplitter(special: tokenizer.special)
-        silence = SilenceRules(options: options)
     }
+
+    /// The most sequences (beam size, best-of) one call may decode at once.
+    public var maximumSequences: Int { decoder.maximumSequences }
 
     /// Bytes of this stream's preallocated buffers.
     public var workspaceBytes: Int { encoder.scratchBytes + decoder.scratchBytes + melWindow.bytes + encoded.bytes }
 
-    public func transcribe(_ audio: AudioSamples) throws -> Transcript {
+    /// Transcribes `audio` with `options` (the transcriber's own when nil).
+    /// `progress` is told the seconds done and the total after every window;
+    /// returning false stops the work with `TranscriptionCancelled`.
+    public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil,
+                           progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
+        let run = try Run(model: model, decoder: decoder, options: options ?? self.options)
+        let options = run.options
         let clock = ContinuousClock()
         var statistics = TranscriptionStatistics()
         let samples = audio.samples
@@ -54,7 +51,6 @@ public final class Transcriber {
         let maximum = features.maximum(of: samples)
         statistics.features += clock.now - started
 
-        let special = model.tokenizer.special
         var history: [Int] = []
         if let prompt = options.initialPrompt {
             history = try model.tokenizer.encode(" " + prompt.trimmingWhitespace)
@@ -62,11 +58,17 @@ public final class Transcriber {
         var promptResetSince = 0
         var segments: [Segment] = []
         var seek = 0
+        let total = Double(contentFrames) / Double(AudioConstants.framesPerSecond)
+        func reportProgress() throws {
+            let done = min(Double(seek) / Double(AudioConstants.framesPerSecond), total)
+            if let progress, !progress(done, total) { throw TranscriptionCancelled() }
+        }
         while seek < contentFrames {
+            try reportProgress()
             let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
             statistics.windows += 1
             let hop = AudioConstants.hopLength
-            if silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
+            if run.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
                 statistics.silentWindows[.quiet, default: 0] += 1
                 seek += frames
                 continue
@@ -79,19 +81,19 @@ public final class Transcriber {
             decoder.attend(to: encoded.pointer)
             statistics.encoder += clock.now - started
 
-            let prompt = try makePrompt(previous: history[promptResetSince...], special: special)
+            let prompt = try run.makePrompt(previous: history[promptResetSince...])
             started = clock.now
-            let result = decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
-                                            statistics: &statistics)
+            let result = run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
+                                                statistics: &statistics)
             statistics.decoder += clock.now - started
 
-            let verdict = judge(result, prompt: prompt)
+            let verdict = run.judge(result, prompt: prompt)
             if verdict != .speech {
                 statistics.silentWindows[verdict, default: 0] += 1
                 seek += frames
                 continue
             }
-            let (pieces, nextSeek) = splitter.split(result.tokens, seek: seek, frames: frames)
+            let (pieces, nextSeek) = run.splitter.split(result.tokens, seek: seek, frames: frames)
             for piece in pieces {
                 let text = model.tokenizer.decode(piece.tokens)
                 guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
@@ -109,12 +111,45 @@ public final class Transcriber {
             }
             seek = nextSeek
         }
+        _ = progress?(total, total)
         return Transcript(segments: segments, duration: audio.duration, statistics: statistics)
+    }
+}
+
+/// What one call decodes with: its options, and the search, filters and
+/// rules built from them over the stream's decoder.
+private struct Run {
+    let model: WhisperModel
+    let options: DecodingOptions
+    let search: TokenSearch
+    let splitter: SegmentSplitter
+    let silence: SilenceRules
+
+    init(model: WhisperModel, decoder: TextDecoder, options: DecodingOptions) throws {
+        try options.validate()
+        guard max(options.beamSize, options.bestOf) <= decoder.maximumSequences else {
+            throw DecodingError(.invalidOptions, "beam size and best-of may not exceed \(decoder.maximumSequences) on this stream")
+        }
+        self.model = model
+        self.options = options
+        let tokenizer = model.tokenizer
+        let maximumInitial = Int((options.maximumInitialTimestamp / SpecialTokens.timestampSeconds).rounded())
+        search = TokenSearch(
+            decoder: decoder,
+            filters: LogitFilters(
+                special: tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
+                suppressed: model.configuration.suppressIds,
+                suppressedAtBegin: options.suppressBlank ? model.configuration.suppressIdsBegin : [],
+                maximumInitialTimestamp: options.withoutTimestamps ? nil : maximumInitial),
+            tokenizer: tokenizer)
+        splitter = SegmentSplitter(special: tokenizer.special)
+        silence = SilenceRules(options: options)
     }
 
     /// `[<|startofprev|>, last 223 previous tokens]` when there is history,
     /// then the start-of-transcript sequence, then `<|notimestamps|>` if asked.
-    private func makePrompt(previous: ArraySlice<Int>, special: SpecialTokens) throws -> (tokens: [Int], startIndex: Int) {
+    func makePrompt(previous: ArraySlice<Int>) throws -> (tokens: [Int], startIndex: Int) {
+        let special = model.tokenizer.special
         var tokens: [Int] = []
         if !previous.isEmpty {
             tokens.append(special.startOfPrevious)
@@ -129,7 +164,7 @@ public final class Transcriber {
     /// Decodes at each temperature of the ladder until a result passes the
     /// compression and log-probability tests (faster-whisper's
     /// `generate_with_fallback`).
-    private func decodeWithFallback(prompt: [Int], startIndex: Int, seek: Int,
+    func decodeWithFallback(prompt: [Int], startIndex: Int, seek: Int,
                                     statistics: inout TranscriptionStatistics) -> DecodingResult {
         var all: [DecodingResult] = []
         var belowCompressionThreshold: [DecodingResult] = []
@@ -159,7 +194,7 @@ public final class Transcriber {
                               temperature: options.temperatures.last!, text: best.text)
     }
 
-    private func judge(_ result: DecodingResult, prompt: (tokens: [Int], startIndex: Int)) -> SilenceVerdict {
+    func judge(_ result: DecodingResult, prompt: (tokens: [Int], startIndex: Int)) -> SilenceVerdict {
         if silence.isNoSpeech(result) { return .noSpeech }
         if silence.needsGreedyCheck(result) {
             let greedy = search.run(prompt: prompt.tokens, startIndex: prompt.startIndex, strategy: .greedy, temperature: 0)
@@ -168,3 +203,6 @@ public final class Transcriber {
         return .speech
     }
 }
+
+/// The caller's progress callback asked to stop.
+public struct TranscriptionCancelled: Error, Hashable, Sendable {}

@@ -1,0 +1,168 @@
+/// Message bodies, byte for byte as amanuensis-protocol(7) describes them:
+/// a type byte, then the fields in order, little-endian.
+private enum MessageType: UInt8 {
+    case hello = 0x01, transcribe = 0x02, audio = 0x03, audioEnd = 0x04, cancel = 0x05, status = 0x06, stats = 0x07,
+         ping = 0x08
+    case welcome = 0x81, accepted = 0x82, progress = 0x83, result = 0x84, error = 0x85, statusReply = 0x86,
+         statsReply = 0x87, pong = 0x88
+}
+
+extension ClientMessage {
+    public func encoded() -> [UInt8] {
+        var w = WireWriter()
+        switch self {
+        case .hello(let version, let client):
+            w.u8(MessageType.hello.rawValue); w.u16(version); w.string(client)
+        case .transcribe(let request):
+            w.u8(MessageType.transcribe.rawValue)
+            w.u32(request.requestID)
+            switch request.source {
+            case .descriptor:
+                w.u8(0)
+            case .raw(let format):
+                w.u8(1); w.u8(format.encoding.rawValue); w.u32(format.sampleRate); w.u8(format.channels)
+            }
+            w.bool(request.timing); w.bool(request.withoutTimestamps); w.u8(request.priority.rawValue)
+            w.u8(request.beamSize); w.string(request.initialPrompt)
+        case .audio(let id, let bytes):
+            w.u8(MessageType.audio.rawValue); w.u32(id); w.raw(bytes)
+        case .audioEnd(let id):
+            w.u8(MessageType.audioEnd.rawValue); w.u32(id)
+        case .cancel(let id):
+            w.u8(MessageType.cancel.rawValue); w.u32(id)
+        case .status:
+            w.u8(MessageType.status.rawValue)
+        case .stats(let reset):
+            w.u8(MessageType.stats.rawValue); w.bool(reset)
+        case .ping(let nonce):
+            w.u8(MessageType.ping.rawValue); w.u64(nonce)
+        }
+        return Frame.encode(w.bytes)
+    }
+
+    /// Decodes one frame body; throws `malformedFrame` on anything else.
+    public init(decoding body: [UInt8]) throws {
+        var r = WireReader(body[...])
+        let typeByte = try r.u8("message type")
+        guard let type = MessageType(rawValue: typeByte), typeByte < 0x80 else {
+            throw ProtocolError(.malformedFrame, "unknown client message type \(typeByte)")
+        }
+        switch type {
+        case .hello:
+            self = .hello(version: try r.u16("version"), client: try r.string("client name", limit: 256))
+        case .transcribe:
+            let id = try r.u32("request id")
+            let source: TranscribeRequest.Source
+            switch try r.u8("audio source") {
+            case 0: source = .descriptor
+            case 1:
+                let encodingByte = try r.u8("raw encoding")
+                guard let encoding = RawAudioFormat.Encoding(rawValue: encodingByte) else {
+                    throw ProtocolError(.malformedFrame, "unknown raw encoding \(encodingByte)")
+                }
+                source = .raw(RawAudioFormat(encoding: encoding, sampleRate: try r.u32("sample rate"), channels: try r.u8("channels")))
+            case let other: throw ProtocolError(.malformedFrame, "unknown audio source \(other)")
+            }
+            let timing = try r.bool("timing flag"), withoutTimestamps = try r.bool("timestamps flag")
+            let priorityByte = try r.u8("priority")
+            guard let priority = TranscribeRequest.Priority(rawValue: priorityByte) else {
+                throw ProtocolError(.malformedFrame, "unknown priority \(priorityByte)")
+            }
+            let beam = try r.u8("beam size")
+            let prompt = try r.string("initial prompt", limit: 4096)
+            self = .transcribe(TranscribeRequest(requestID: id, source: source, timing: timing, withoutTimestamps: withoutTimestamps,
+                                                 priority: priority, beamSize: beam, initialPrompt: prompt))
+        case .audio:
+            self = .audio(requestID: try r.u32("request id"), bytes: Array(r.rest()))
+        case .audioEnd:
+            self = .audioEnd(requestID: try r.u32("request id"))
+        case .cancel:
+            self = .cancel(requestID: try r.u32("request id"))
+        case .status:
+            self = .status
+        case .stats:
+            self = .stats(reset: try r.bool("reset flag"))
+        case .ping:
+            self = .ping(nonce: try r.u64("nonce"))
+        default:
+            throw ProtocolError(.malformedFrame, "unknown client message type \(typeByte)")
+        }
+        try r.finish("the \(type) message")
+    }
+}
+
+extension DaemonMessage {
+    public func encoded() -> [UInt8] {
+        var w = WireWriter()
+        func pairs(_ values: [KeyValue]) {
+            w.u32(UInt32(values.count))
+            for pair in values { w.string(pair.key); w.string(pair.value) }
+        }
+        switch self {
+        case .welcome(let version, let daemon, let model):
+            w.u8(MessageType.welcome.rawValue); w.u16(version); w.string(daemon); w.string(model)
+        case .accepted(let id):
+            w.u8(MessageType.accepted.rawValue); w.u32(id)
+        case .progress(let id, let done, let total):
+            w.u8(MessageType.progress.rawValue); w.u32(id); w.f64(done); w.f64(total)
+        case .result(let result):
+            w.u8(MessageType.result.rawValue); w.u32(result.requestID); w.f64(result.duration)
+            w.u32(UInt32(result.segments.count))
+            for segment in result.segments { w.f64(segment.start); w.f64(segment.end); w.string(segment.text) }
+            w.u32(UInt32(result.timings.count))
+            for timing in result.timings { w.string(timing.path); w.f64(timing.milliseconds); w.u32(timing.count) }
+        case .error(let id, let error):
+            w.u8(MessageType.error.rawValue); w.u32(id); w.u16(error.code.rawValue); w.string(error.message)
+        case .status(let values):
+            w.u8(MessageType.statusReply.rawValue); pairs(values)
+        case .stats(let values):
+            w.u8(MessageType.statsReply.rawValue); pairs(values)
+        case .pong(let nonce):
+            w.u8(MessageType.pong.rawValue); w.u64(nonce)
+        }
+        return Frame.encode(w.bytes)
+    }
+
+    public init(decoding body: [UInt8]) throws {
+        var r = WireReader(body[...])
+        let typeByte = try r.u8("message type")
+        func pairs() throws -> [KeyValue] {
+            let count = Int(try r.u32("pair count"))
+            guard count <= r.remaining / 8 else { throw ProtocolError(.malformedFrame, "\(count) pairs cannot fit") }
+            return try (0..<count).map { _ in KeyValue(try r.string("key"), try r.string("value")) }
+        }
+        switch MessageType(rawValue: typeByte) {
+        case .welcome:
+            self = .welcome(version: try r.u16("version"), daemon: try r.string("daemon"), model: try r.string("model"))
+        case .accepted:
+            self = .accepted(requestID: try r.u32("request id"))
+        case .progress:
+            self = .progress(requestID: try r.u32("request id"), done: try r.f64("done"), total: try r.f64("total"))
+        case .result:
+            let id = try r.u32("request id"), duration = try r.f64("duration")
+            let segmentCount = Int(try r.u32("segment count"))
+            guard segmentCount <= r.remaining / 20 else { throw ProtocolError(.malformedFrame, "\(segmentCount) segments cannot fit") }
+            let segments = try (0..<segmentCount).map { _ in
+                TranscriptionResult.Segment(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text"))
+            }
+            let timingCount = Int(try r.u32("timing count"))
+            guard timingCount <= r.remaining / 16 else { throw ProtocolError(.malformedFrame, "\(timingCount) timings cannot fit") }
+            let timings = try (0..<timingCount).map { _ in
+                TranscriptionResult.Timing(path: try r.string("path"), milliseconds: try r.f64("milliseconds"), count: try r.u32("count"))
+            }
+            self = .result(TranscriptionResult(requestID: id, duration: duration, segments: segments, timings: timings))
+        case .error:
+            let id = try r.u32("request id")
+            self = .error(requestID: id, ProtocolError(ProtocolError.Code(rawValue: try r.u16("code")), try r.string("message")))
+        case .statusReply:
+            self = .status(try pairs())
+        case .statsReply:
+            self = .stats(try pairs())
+        case .pong:
+            self = .pong(nonce: try r.u64("nonce"))
+        default:
+            throw ProtocolError(.malformedFrame, "unknown daemon message type \(typeByte)")
+        }
+        try r.finish("the daemon's message \(typeByte)")
+    }
+}

@@ -1,0 +1,40 @@
+/// The protocol version this build speaks; a hello with another is refused.
+public let protocolVersion: UInt16 = 1
+
+/// What a client sends.
+public enum ClientMessage: Hashable, Sendable {
+    case hello(version: UInt16, client: String)
+    case transcribe(TranscribeRequest)
+    case audio(requestID: UInt32, bytes: [UInt8])
+    case audioEnd(requestID: UInt32)
+    case cancel(requestID: UInt32)
+    case status
+    case stats(reset: Bool)
+    case ping(nonce: UInt64)
+}
+
+/// What the daemon sends.
+public enum DaemonMessage: Hashable, Sendable {
+    case welcome(version: UInt16, daemon: String, model: String)
+    /// The request passed validation and waits for, or has, a compute slot.
+    case accepted(requestID: UInt32)
+    /// Seconds of audio done out of the total, for long files.
+    case progress(requestID: UInt32, done: Double, total: Double)
+    case result(TranscriptionResult)
+    /// `requestID` 0 is about the connection, not one request.
+    case error(requestID: UInt32, ProtocolError)
+    /// Ordered key/value lines, for `amctl status`.
+    case status([KeyValue])
+    case stats([KeyValue])
+    case pong(nonce: UInt64)
+}
+
+public struct KeyValue: Hashable, Sendable {
+    public var key: String
+    public var value: String
+
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
+    }
+}

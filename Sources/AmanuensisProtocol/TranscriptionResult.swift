@@ -1,0 +1,55 @@
+/// A finished transcription as it travels back to the client.
+public struct TranscriptionResult: Hashable, Sendable {
+    public struct Segment: Hashable, Sendable {
+        /// Seconds from the start of the audio.
+        public var start: Double
+        public var end: Double
+        public var text: String
+
+        public init(start: Double, end: Double, text: String) {
+            self.start = start
+            self.end = end
+            self.text = text
+        }
+    }
+
+    /// One node of the request's timing tree, keyed by its dotted path
+    /// (`total`, `total.encoder`, …).
+    public struct Timing: Hashable, Sendable {
+        public var path: String
+        public var milliseconds: Double
+        public var count: UInt32
+
+        public init(path: String, milliseconds: Double, count: UInt32) {
+            self.path = path
+            self.milliseconds = milliseconds
+            self.count = count
+        }
+    }
+
+    public var requestID: UInt32
+    /// Seconds of audio transcribed.
+    public var duration: Double
+    public var segments: [Segment]
+    /// Empty unless the request asked for timing.
+    public var timings: [Timing]
+
+    public init(requestID: UInt32, duration: Double, segments: [Segment], timings: [Timing]) {
+        self.requestID = requestID
+        self.duration = duration
+        self.segments = segments
+        self.timings = timings
+    }
+
+    /// The transcript as one line of text, without Whisper's leading space.
+    public var text: String {
+        segments.map(\.text).joined().trimmingCharacters(in: " ")
+    }
+}
+
+extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        guard let first = firstIndex(where: { $0 != character }), let last = lastIndex(where: { $0 != character }) else { return "" }
+        return String(self[first...last])
+    }
+}

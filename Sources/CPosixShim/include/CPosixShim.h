@@ -1,0 +1,26 @@
+/*
+ * The socket macros Swift cannot call (CMSG_*) and the Linux structures it
+ * cannot see without _GNU_SOURCE (struct ucred), as small functions.
+ */
+#ifndef CPOSIX_SHIM_H
+#define CPOSIX_SHIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Sends `length` bytes on `socket`, with `descriptor` attached as SCM_RIGHTS
+ * when it is >= 0. Returns what sendmsg returns (bytes sent or -1, errno set).
+ * MSG_NOSIGNAL: a peer that went away is an EPIPE, not a SIGPIPE. */
+ssize_t CPosixShim_send_with_descriptor(int socket, const void *bytes, size_t length, int descriptor);
+
+/* Receives up to `length` bytes; descriptors that came with them (at most
+ * `capacity`) are stored in `descriptors`, close-on-exec, and counted in
+ * `*received`. `*truncated` is set when the sender attached more than fit
+ * (the kernel has then dropped the rest). Returns what recvmsg returns. */
+ssize_t CPosixShim_receive_with_descriptors(int socket, void *bytes, size_t length, int *descriptors, int capacity,
+                                            int *received, int *truncated);
+
+/* SO_PEERCRED of a connected Unix socket. Returns 0 or -1 with errno set. */
+int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid);
+
+#endif
