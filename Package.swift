@@ -6,10 +6,13 @@ let package = Package(
     products: [
         .library(name: "AmanuensisCore", targets: ["AmanuensisCore"]),
         .library(name: "AmanuensisProtocol", targets: ["AmanuensisProtocol"]),
+        .executable(name: "amanuensisd", targets: ["amanuensisd"]),
+        .executable(name: "amctl", targets: ["amctl"]),
         .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // One system library per C dependency: a module map and a shim header, nothing else.
@@ -18,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         .target(name: "AmanuensisKernels"),
         .target(name: "CPosixShim"),
@@ -26,6 +30,21 @@ let package = Package(
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
+        ),
+        .executableTarget(
+            name: "amanuensisd",
+            dependencies: [
+                "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "amctl",
+            dependencies: [
+                "AmanuensisProtocol", "AmanuensisTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "amanuensis-bench",

@@ -68,3 +68,7 @@ int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid) 
     *gid = credentials.gid;
     return 0;
 }
+
+int CPosixShim_accept_cloexec(int socket) {
+    return accept4(socket, NULL, NULL, SOCK_CLOEXEC);
+}

@@ -205,4 +205,6 @@ private struct Run {
 }
 
 /// The caller's progress callback asked to stop.
-public struct TranscriptionCancelled: Error, Hashable, Sendable {}
+public struct TranscriptionCancelled: Error, Hashable, Sendable {
+    public init() {}
+}

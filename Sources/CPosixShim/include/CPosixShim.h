@@ -20,6 +20,9 @@ ssize_t CPosixShim_send_with_descriptor(int socket, const void *bytes, size_t le
 ssize_t CPosixShim_receive_with_descriptors(int socket, void *bytes, size_t length, int *descriptors, int capacity,
                                             int *received, int *truncated);
 
+/* accept4 with SOCK_CLOEXEC, which Glibc's Swift overlay does not expose. */
+int CPosixShim_accept_cloexec(int socket);
+
 /* SO_PEERCRED of a connected Unix socket. Returns 0 or -1 with errno set. */
 int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid);
 

@@ -1,0 +1,196 @@
+import AmanuensisCore
+import AmanuensisProtocol
+import AmanuensisTransport
+import ArgumentParser
+import Dispatch
+import Foundation
+
+/// amanuensisd(8): loads the model, listens on a Unix socket (or on the one
+/// systemd passes), and transcribes for its clients until told to stop.
+@main
+struct Daemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "amanuensisd",
+        abstract: "The Amanuensis speech-to-text daemon.",
+        discussion: "Serves transcriptions on a Unix socket. See amanuensisd(8) and amanuensisd.conf(5).",
+        version: DaemonContext.version)
+
+    @Option(name: .long, help: "Configuration file (default: /etc/amanuensis/amanuensisd.conf if it exists).")
+    var config: String?
+
+    @Option(name: .long, help: "Socket to bind when systemd passes none.")
+    var socket: String?
+
+    @Option(name: .long, help: "Model directory.")
+    var model: String?
+
+    @Option(name: .long, help: "Transcriptions that run at once.")
+    var streams: Int?
+
+    @Option(name: .long, help: "Default beam size (1 = greedy).")
+    var beamSize: Int?
+
+    @Option(name: .long, help: "Exit after this many idle seconds (0 = never).")
+    var idleExit: Double?
+
+    func validate() throws {
+        if let streams, !(1...64).contains(streams) { throw ValidationError("--streams must be 1 to 64") }
+        if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
+        if let idleExit, idleExit < 0 { throw ValidationError("--idle-exit must not be negative") }
+    }
+
+    /// The file's configuration with the command line's overrides applied.
+    func overriding(_ file: DaemonConfiguration) -> DaemonConfiguration {
+        var configuration = file
+        if let socket { configuration.socket = socket }
+        if let model { configuration.model = model }
+        if let streams { configuration.streams = streams }
+        if let beamSize { configuration.beamSize = beamSize }
+        if let idleExit { configuration.idleExit = idleExit }
+        return configuration
+    }
+
+    func run() throws {
+        Signals.blockHandledSignals()
+        let journal = Journal()
+        let fromFile: DaemonConfiguration
+        do { fromFile = try Self.fileConfiguration(path: config) } catch {
+            journal.log(.error, "\(error)")
+            throw ExitCode(78)
+        }
+        do { try serve(overriding(fromFile), fromFile: fromFile, journal: journal) } catch {
+            journal.log(.error, "\(error)")
+            Notifier.stopping()
+            throw ExitCode.failure
+        }
+    }
+
+    private func serve(_ configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal) throws {
+        let access = try AccessPolicy(users: configuration.allowedUsers, groups: configuration.allowedGroups)
+        let listener = try Listener.open(path: configuration.socket)
+        defer { listener.remove() }
+        let loadStarted = ContinuousClock.now
+        let whisper = try WhisperModel(directory: URL(fileURLWithPath: configuration.model))
+        var options = DecodingOptions()
+        options.beamSize = configuration.beamSize
+        let scheduler = try Scheduler(model: whisper, streams: configuration.streams, options: options, journal: journal)
+        let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, scheduler: scheduler)
+        journal.log(.notice, "ready on \(listener.description): model \(configuration.model), \(configuration.streams) streams", [
+            "MODEL": configuration.model, "STREAMS": String(configuration.streams),
+            "LOAD_MS": String(format: "%.1f", (ContinuousClock.now - loadStarted).seconds * 1000),
+            "MODEL_BYTES": String(whisper.weightBytes), "WORKSPACE_BYTES": String(scheduler.workspaceBytes),
+            "RSS_BYTES": String(DaemonContext.residentBytes()),
+        ])
+        Notifier.ready(status: context.statusLine)
+
+        let stop = DispatchSemaphore(value: 0)
+        Signals.startListening { event in
+            switch event {
+            case .stop(let signal):
+                journal.log(.notice, "signal \(signal): stopping")
+                stop.signal()
+            case .reload:
+                Self.reload(context: context, path: config)
+            }
+        }
+        startAccepting(listener, context: context, access: access)
+        startMonitor(context: context, stop: stop)
+
+        stop.wait()
+        Notifier.stopping()
+        listener.stop()
+        let drained = scheduler.drain(timeout: configuration.drainTimeout)
+        journal.log(.notice, drained ? "stopped" : "stopped with requests unfinished after \(configuration.drainTimeout) s", [
+            "RSS_BYTES": String(DaemonContext.residentBytes()),
+        ])
+    }
+
+    /// SIGHUP: re-reads the file, applies what can change live, and logs
+    /// what needs a restart. A file that no longer parses changes nothing.
+    private static func reload(context: DaemonContext, path: String?) {
+        Notifier.reloading()
+        defer { Notifier.ready(status: context.statusLine) }
+        let fresh: DaemonConfiguration
+        do { fresh = try fileConfiguration(path: path) } catch {
+            context.journal.log(.warning, "reload: \(error); keeping the running configuration")
+            return
+        }
+        let (applied, restart) = context.reload(file: fresh)
+        var message = applied.isEmpty && restart.isEmpty ? "reload: no change" : "reload:"
+        if !applied.isEmpty { message += " applied \(applied.joined(separator: ", "))" }
+        if !restart.isEmpty { message += (applied.isEmpty ? "" : ";") + " \(restart.joined(separator: ", ")) need a restart" }
+        context.journal.log(.notice, message)
+    }
+
+    /// The defaults with the file's keys applied: `path`, or the default
+    /// file when it exists, or nothing.
+    static func fileConfiguration(path: String?) throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        let file = path ?? (FileManager.default.fileExists(atPath: DaemonConfiguration.defaultPath) ? DaemonConfiguration.defaultPath : nil)
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw DaemonConfiguration.Invalid(description: "\(file): cannot read the configuration file")
+            }
+            try configuration.apply(toml: text, file: file)
+        }
+        return configuration
+    }
+
+    private func startAccepting(_ listener: Listener, context: DaemonContext, access: AccessPolicy) {
+        let thread = Thread {
+            while let socket = listener.accept() {
+                Self.startSession(socket, context: context, access: access)
+            }
+        }
+        thread.name = "amanuensisd-accept"
+        thread.start()
+    }
+
+    private static func startSession(_ socket: UnixSocket, context: DaemonContext, access: AccessPolicy) {
+        let refuse = { (error: ProtocolError) in
+            let connection = MessageConnection(socket: socket)
+            try? socket.setSendTimeout(seconds: 1)
+            try? connection.send(DaemonMessage.error(requestID: 0, error).encoded())
+        }
+        guard let peer = try? socket.peerCredentials() else { return }
+        guard access.allows(peer) else {
+            context.journal.log(.warning, "refused uid \(peer.uid) pid \(peer.pid): not in the allow list", ["CLIENT_UID": String(peer.uid)])
+            return refuse(ProtocolError(.permissionDenied, "uid \(peer.uid) is not allowed to use this daemon"))
+        }
+        do { try context.openConnection(uid: peer.uid) } catch let error as ProtocolError {
+            return refuse(error)
+        } catch { return }
+        let thread = Thread {
+            Session(socket: socket, peer: peer, context: context).run()
+            context.closeConnection(uid: peer.uid)
+        }
+        thread.name = "amanuensisd-session"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Once a second: watchdog pings, the status line, and the idle exit.
+    private func startMonitor(context: DaemonContext, stop: DispatchSemaphore) {
+        let watchdog = Notifier.watchdogInterval
+        let idleExit = context.configuration.idleExit
+        let thread = Thread {
+            var lastStatus = ""
+            while true {
+                Thread.sleep(forTimeInterval: min(1, (watchdog ?? 2) / 2))
+                if watchdog != nil { Notifier.watchdog() }
+                let status = context.statusLine
+                if status != lastStatus {
+                    Notifier.status(status)
+                    lastStatus = status
+                }
+                if idleExit > 0, context.idleSeconds >= idleExit {
+                    context.journal.log(.notice, "idle for \(idleExit) s: exiting")
+                    stop.signal()
+                    return
+                }
+            }
+        }
+        thread.name = "amanuensisd-monitor"
+        thread.start()
+    }
+}

@@ -1,0 +1,147 @@
+import AmanuensisCore
+import Foundation
+import TOMLKit
+
+/// Everything the daemon can be told, from `amanuensisd.conf` (TOML) with
+/// command-line overrides. Every key is documented in amanuensisd.conf(5);
+/// an unknown key or a bad value stops start-up with a message naming it.
+struct DaemonConfiguration: Sendable, Equatable {
+    var socket: String = DaemonConfiguration.defaultSocket()
+    var model: String = ModelLocation.defaultDirectory("tiny.en")
+    /// Transcriptions that run at once, each with its own buffers.
+    var streams = 2
+    var computeType = "float32"
+    var beamSize = 1
+    /// Seconds without connections or work after which the daemon exits; 0 = never.
+    var idleExit = 0.0
+    var maximumFrameBytes = 1 << 20
+    var maximumAudioSeconds = 4.0 * 3600
+    var maximumConnections = 64
+    var maximumConnectionsPerUser = 16
+    /// Seconds a client may take to finish a frame it started.
+    var readTimeout = 10.0
+    /// Seconds a connection may stay silent with nothing in flight.
+    var idleTimeout = 300.0
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    var drainTimeout = 30.0
+    /// Empty lists allow everyone who can open the socket.
+    var allowedUsers: [String] = []
+    var allowedGroups: [String] = []
+
+    static let computeTypes = ["float32"]
+    static let defaultPath = "/etc/amanuensis/amanuensisd.conf"
+
+    static func defaultSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if getuid() == 0 { return "/run/amanuensis/amanuensisd.sock" }
+        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(getuid())"
+        return "\(runtime)/amanuensis/amanuensisd.sock"
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Every key of the file, each with how it is read and whether a running
+    /// daemon can apply it (the rest shape the socket, model and buffers made
+    /// at start-up).
+    nonisolated(unsafe) static let keys: [Key] = [
+        Key("socket", \.socket, restartOnly: true, Key.text),
+        Key("model", \.model, restartOnly: true, Key.text),
+        Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
+        Key("compute_type", \.computeType, restartOnly: true, Key.choice(computeTypes)),
+        Key("beam_size", \.beamSize, Key.integer(1...16)),
+        Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),
+        Key("max_frame_bytes", \.maximumFrameBytes, Key.integer(65_536...67_108_864)),
+        Key("max_audio_seconds", \.maximumAudioSeconds, Key.seconds(1...86_400)),
+        Key("max_connections", \.maximumConnections, Key.integer(1...65_536)),
+        Key("max_connections_per_user", \.maximumConnectionsPerUser, Key.integer(1...65_536)),
+        Key("read_timeout", \.readTimeout, Key.seconds(0.1...3600)),
+        Key("idle_timeout", \.idleTimeout, Key.seconds(1...86_400)),
+        Key("drain_timeout", \.drainTimeout, Key.seconds(0...3600)),
+        Key("allowed_users", \.allowedUsers, Key.names),
+        Key("allowed_groups", \.allowedGroups, Key.names),
+    ]
+
+    /// Applies the keys of a TOML document; names the file and key on error.
+    mutating func apply(toml text: String, file: String) throws {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch {
+            throw Invalid(description: "\(file): not valid TOML: \(error)")
+        }
+        for (name, value) in table {
+            guard let key = Self.keys.first(where: { $0.name == name }) else {
+                throw Invalid(description: "\(file): unknown key '\(name)'")
+            }
+            do { try key.read(&self, value) } catch let expected as Key.Expected {
+                throw Invalid(description: "\(file): key '\(name)': expected \(expected.what)")
+            }
+        }
+    }
+
+    /// The names of the keys whose values differ from `other`'s.
+    func changedKeys(from other: DaemonConfiguration) -> [String] {
+        Self.keys.filter { $0.differs(self, other) }.map(\.name)
+    }
+
+    /// A key of the file: its name and how its value is read into the configuration.
+    struct Key {
+        let name: String
+        let restartOnly: Bool
+        let read: (inout DaemonConfiguration, TOMLValueConvertible) throws -> Void
+        let differs: (DaemonConfiguration, DaemonConfiguration) -> Bool
+        let copy: (inout DaemonConfiguration, DaemonConfiguration) -> Void
+
+        init<T: Equatable>(_ name: String, _ path: WritableKeyPath<DaemonConfiguration, T>, restartOnly: Bool = false,
+                           _ parse: @escaping (TOMLValueConvertible) throws -> T) {
+            self.name = name
+            self.restartOnly = restartOnly
+            read = { configuration, value in configuration[keyPath: path] = try parse(value) }
+            differs = { $0[keyPath: path] != $1[keyPath: path] }
+            copy = { $0[keyPath: path] = $1[keyPath: path] }
+        }
+
+        struct Expected: Error {
+            let what: String
+        }
+
+        static func text(_ value: TOMLValueConvertible) throws -> String {
+            guard let text = value.string, !text.isEmpty else { throw Expected(what: "a non-empty string") }
+            return text
+        }
+
+        static func choice(_ choices: [String]) -> (TOMLValueConvertible) throws -> String {
+            { value in
+                guard let text = value.string, choices.contains(text) else {
+                    throw Expected(what: "one of \(choices.joined(separator: ", "))")
+                }
+                return text
+            }
+        }
+
+        static func integer(_ range: ClosedRange<Int>) -> (TOMLValueConvertible) throws -> Int {
+            { value in
+                guard let number = value.int, range.contains(number) else {
+                    throw Expected(what: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+        }
+
+        static func seconds(_ range: ClosedRange<Double>) -> (TOMLValueConvertible) throws -> Double {
+            { value in
+                guard let number = value.double ?? value.int.map(Double.init), range.contains(number) else {
+                    throw Expected(what: "a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+        }
+
+        static func names(_ value: TOMLValueConvertible) throws -> [String] {
+            guard let array = value.array else { throw Expected(what: "a list of names") }
+            return try array.map { element in
+                guard let name = element.string, !name.isEmpty else { throw Expected(what: "a list of names") }
+                return name
+            }
+        }
+    }
+}

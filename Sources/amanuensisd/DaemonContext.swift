@@ -1,0 +1,126 @@
+import AmanuensisCore
+import AmanuensisProtocol
+import Foundation
+import Synchronization
+
+/// What every session shares: the configuration, the scheduler, the journal
+/// and the daemon's counters.
+final class DaemonContext: Sendable {
+    static let version = "0.1.0"
+
+    /// The file's values as read at start-up or at the last reload, before
+    /// command-line overrides.
+    private let fileConfiguration: Mutex<DaemonConfiguration>
+    private let liveConfiguration: Mutex<DaemonConfiguration>
+    let journal: Journal
+    let scheduler: Scheduler
+    let modelName: String
+    let started = ContinuousClock.now
+    private let connections = Mutex<[UInt32: Int]>([:])
+    private let lastActivity = Mutex(ContinuousClock.now)
+
+    init(configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal, scheduler: Scheduler) {
+        liveConfiguration = Mutex(configuration)
+        fileConfiguration = Mutex(fromFile)
+        self.journal = journal
+        self.scheduler = scheduler
+        modelName = URL(fileURLWithPath: configuration.model).lastPathComponent
+    }
+
+    /// The configuration in force now; SIGHUP may change its live keys.
+    var configuration: DaemonConfiguration { liveConfiguration.withLock { $0 } }
+
+    /// Applies a re-read file: keys that changed in the file take effect now
+    /// unless they need a restart; keys it did not change keep their running
+    /// (possibly command-line) values. Returns the changed keys of each kind.
+    func reload(file fresh: DaemonConfiguration) -> (applied: [String], restart: [String]) {
+        let changed = fileConfiguration.withLock { old in
+            defer { old = fresh }
+            return DaemonConfiguration.keys.filter { $0.differs(fresh, old) }
+        }
+        let applied = changed.filter { !$0.restartOnly }
+        liveConfiguration.withLock { live in
+            for key in applied { key.copy(&live, fresh) }
+        }
+        return (applied.map(\.name), changed.filter(\.restartOnly).map(\.name))
+    }
+
+    var audioLimits: AudioLimits { AudioLimits(maximumDuration: configuration.maximumAudioSeconds) }
+
+    var decodingOptions: DecodingOptions {
+        var options = DecodingOptions()
+        options.beamSize = configuration.beamSize
+        return options
+    }
+
+    /// Counts a new connection of `uid`; refuses it over the limits.
+    func openConnection(uid: UInt32) throws {
+        try connections.withLock { counts in
+            let total = counts.values.reduce(0, +)
+            guard total < configuration.maximumConnections else {
+                throw ProtocolError(.tooManyConnections, "the daemon serves at most \(configuration.maximumConnections) connections")
+            }
+            guard counts[uid, default: 0] < configuration.maximumConnectionsPerUser else {
+                throw ProtocolError(.tooManyConnections, "at most \(configuration.maximumConnectionsPerUser) connections per user")
+            }
+            counts[uid, default: 0] += 1
+        }
+        touch()
+    }
+
+    func closeConnection(uid: UInt32) {
+        connections.withLock { counts in
+            counts[uid, default: 1] -= 1
+            if counts[uid] == 0 { counts[uid] = nil }
+        }
+        touch()
+    }
+
+    var connectionCount: Int { connections.withLock { $0.values.reduce(0, +) } }
+
+    func touch() { lastActivity.withLock { $0 = ContinuousClock.now } }
+
+    /// Seconds since the last connection or job ended, or 0 while busy.
+    var idleSeconds: Double {
+        guard connectionCount == 0, scheduler.isIdle else { return 0 }
+        return (ContinuousClock.now - lastActivity.withLock { $0 }).seconds
+    }
+
+    var statusLine: String {
+        let counts = scheduler.counts
+        return "model \(modelName), cpu \(configuration.computeType), \(counts.active) active, \(counts.queued) queued"
+    }
+
+    func status() -> [KeyValue] {
+        let counts = scheduler.counts
+        return [
+            KeyValue("version", Self.version),
+            KeyValue("model", configuration.model),
+            KeyValue("backend", "cpu"),
+            KeyValue("compute_type", configuration.computeType),
+            KeyValue("streams", String(scheduler.streams)),
+            KeyValue("active", String(counts.active)),
+            KeyValue("queued", String(counts.queued)),
+            KeyValue("connections", String(connectionCount)),
+            KeyValue("completed", String(counts.completed)),
+            KeyValue("failed", String(counts.failed)),
+            KeyValue("uptime_seconds", String(format: "%.0f", (ContinuousClock.now - started).seconds)),
+            KeyValue("model_bytes", String(scheduler.model.weightBytes)),
+            KeyValue("workspace_bytes", String(scheduler.workspaceBytes)),
+            KeyValue("rss_bytes", String(Self.residentBytes())),
+        ]
+    }
+
+    func statistics() -> [KeyValue] {
+        let counts = scheduler.counts
+        return [KeyValue("completed", String(counts.completed)), KeyValue("failed", String(counts.failed))]
+    }
+
+    /// Resident set size from /proc/self/statm.
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}

@@ -1,0 +1,49 @@
+import CSystemd
+import Foundation
+import Synchronization
+
+/// Structured logging: one journald record per event through libsystemd
+/// when stderr is connected to the journal (`JOURNAL_STREAM` names it),
+/// otherwise one `key=value` line on stderr.
+final class Journal: Sendable {
+    enum Priority: Int {
+        case error = 3, warning = 4, notice = 5, info = 6, debug = 7
+    }
+
+    private let toJournal: Bool
+    private let lock = Mutex(())
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        toJournal = Self.stderrIsJournal(environment["JOURNAL_STREAM"])
+    }
+
+    /// `JOURNAL_STREAM` is "device:inode" of the stream systemd connected;
+    /// it only counts if stderr is still that stream.
+    private static func stderrIsJournal(_ value: String?) -> Bool {
+        guard let value else { return false }
+        let parts = value.split(separator: ":").compactMap { UInt64($0) }
+        var status = stat()
+        guard parts.count == 2, fstat(STDERR_FILENO, &status) == 0 else { return false }
+        return UInt64(status.st_dev) == parts[0] && UInt64(status.st_ino) == parts[1]
+    }
+
+    /// Fields are journal field names (upper case); MESSAGE and PRIORITY are added.
+    func log(_ priority: Priority, _ message: String, _ fields: KeyValuePairs<String, String> = [:]) {
+        if toJournal {
+            var entries = ["MESSAGE=\(message)", "PRIORITY=\(priority.rawValue)", "SYSLOG_IDENTIFIER=amanuensisd"]
+            entries += fields.map { "\($0.key)=\($0.value)" }
+            var storage = entries.map { Array($0.utf8) }
+            var vectors = storage.indices.map { index in
+                storage[index].withUnsafeMutableBytes { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
+            }
+            // The vectors point into `storage`, which lives until after the call.
+            _ = withExtendedLifetime(storage) { sd_journal_sendv(&vectors, Int32(vectors.count)) }
+            storage.removeAll()
+        } else {
+            var line = "amanuensisd: \(message)"
+            for (key, value) in fields { line += " \(key.lowercased())=\(value.contains(" ") ? "\"\(value)\"" : value)" }
+            line += "\n"
+            lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import AmanuensisProtocol
+import AmanuensisTransport
+import Synchronization
+
+/// The sending half of a connection, shared by its session thread and the
+/// workers that finish its requests: one frame at a time, and once a send
+/// fails (the client went away) every later one is dropped quietly.
+final class Responder: Sendable {
+    private let connection: MessageConnection
+    private let state = Mutex(true)
+
+    init(connection: MessageConnection) {
+        self.connection = connection
+    }
+
+    var isOpen: Bool { state.withLock { $0 } }
+
+    func send(_ message: DaemonMessage) {
+        let frame = message.encoded()
+        state.withLock { open in
+            guard open else { return }
+            do { try connection.send(frame) } catch { open = false }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import AmanuensisCore
+import AmanuensisProtocol
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs admitted jobs on a fixed set of worker threads, one transcriber
+/// (one set of stream buffers) each. Interactive requests (dictation, raw
+/// PCM, 30 s or less) wait in their own queue and are always taken first,
+/// so a short request never waits behind a long file.
+final class Scheduler: Sendable {
+    private struct Queues {
+        var interactive: [Job] = []
+        var batch: [Job] = []
+        var active = 0
+        var draining = false
+        var completed = 0
+        var failed = 0
+    }
+
+    private let queues = Mutex(Queues())
+    private let available = DispatchSemaphore(value: 0)
+    private let journal: Journal
+    let model: WhisperModel
+    let streams: Int
+    let workspaceBytes: Int
+
+    init(model: WhisperModel, streams: Int, options: DecodingOptions, journal: Journal) throws {
+        self.model = model
+        self.streams = streams
+        self.journal = journal
+        let transcribers = try (0..<streams).map { _ in try Transcriber(model: model, options: options) }
+        workspaceBytes = transcribers.reduce(0) { $0 + $1.workspaceBytes }
+        for (index, transcriber) in transcribers.enumerated() {
+            let handoff = Handoff(transcriber)
+            let thread = Thread { [self] in work(handoff.value) }
+            thread.name = "amanuensisd-worker-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    struct Counts {
+        let active: Int
+        let queued: Int
+        let completed: Int
+        let failed: Int
+    }
+
+    var counts: Counts {
+        queues.withLock { Counts(active: $0.active, queued: $0.interactive.count + $0.batch.count,
+                                 completed: $0.completed, failed: $0.failed) }
+    }
+
+    var isIdle: Bool { queues.withLock { $0.active == 0 && $0.interactive.isEmpty && $0.batch.isEmpty } }
+
+    /// Queues a job; refused once the daemon is shutting down.
+    func submit(_ job: Job) throws {
+        try queues.withLock { queues in
+            guard !queues.draining else { throw ProtocolError(.shuttingDown, "the daemon is shutting down") }
+            if job.interactive { queues.interactive.append(job) } else { queues.batch.append(job) }
+        }
+        available.signal()
+    }
+
+    /// Refuses new jobs, then waits up to `timeout` for the admitted ones.
+    /// Returns whether everything finished.
+    func drain(timeout: Double) -> Bool {
+        queues.withLock { $0.draining = true }
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while !isIdle {
+            if ContinuousClock.now >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return true
+    }
+
+    private func work(_ transcriber: Transcriber) {
+        while true {
+            available.wait()
+            let job: Job? = queues.withLock { queues in
+                let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst()
+                if next != nil { queues.active += 1 }
+                return next
+            }
+            guard let job else { continue }
+            let succeeded = run(job, on: transcriber)
+            job.finish()
+            queues.withLock {
+                $0.active -= 1
+                if succeeded { $0.completed += 1 } else { $0.failed += 1 }
+            }
+        }
+    }
+
+    private func run(_ job: Job, on transcriber: Transcriber) -> Bool {
+        let started = ContinuousClock.now
+        let queueTime = started - job.received
+        let reportsProgress = job.audio.duration > Double(AudioConstants.windowSeconds)
+        do {
+            guard !job.isCancelled else { throw TranscriptionCancelled() }
+            let transcript = try transcriber.transcribe(job.audio, options: job.options) { done, total in
+                if reportsProgress { job.responder.send(.progress(requestID: job.requestID, done: done, total: total)) }
+                return !job.isCancelled
+            }
+            let finished = ContinuousClock.now
+            let timings = RequestTiming.tree(total: finished - job.received, queue: queueTime,
+                                             audio: job.audioDecoding, statistics: transcript.statistics)
+            job.responder.send(.result(TranscriptionResult(
+                requestID: job.requestID, duration: transcript.duration,
+                segments: transcript.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },
+                timings: job.wantsTiming ? timings : [])))
+            let wall = (finished - job.received).seconds
+            journal.log(.info, "transcribed \(String(format: "%.1f", transcript.duration)) s for \(job.client) in \(Int(wall * 1000)) ms", [
+                "REQUEST_ID": String(job.requestID), "CLIENT": job.client,
+                "AUDIO_SECONDS": String(format: "%.3f", transcript.duration),
+                "WALL_MS": String(format: "%.1f", wall * 1000),
+                "REALTIME_FACTOR": String(format: "%.4f", wall / max(transcript.duration, 0.001)),
+                "OUTCOME": "ok",
+            ])
+            return true
+        } catch {
+            let failure = error is TranscriptionCancelled
+                ? ProtocolError(.cancelled, "the request was cancelled")
+                : ProtocolError(.internalError, "transcription failed: \(error)")
+            job.responder.send(.error(requestID: job.requestID, failure))
+            journal.log(error is TranscriptionCancelled ? .info : .error, "request \(job.requestID) of \(job.client): \(failure.message)", [
+                "REQUEST_ID": String(job.requestID), "CLIENT": job.client, "OUTCOME": failure.code.name,
+            ])
+            return false
+        }
+    }
+}
+
+extension Array {
+    mutating func popFirst() -> Element? { isEmpty ? nil : removeFirst() }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}
+
+/// Moves a non-Sendable value to exactly one other thread, which owns it
+/// from then on; the creating thread never touches it again.
+private struct Handoff<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// amctl(1): the client of amanuensisd. Small on purpose: it links the
+/// protocol and nothing of the engine, so it starts in a few milliseconds.
+@main
+struct AmCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "amctl",
+        abstract: "Talk to the Amanuensis speech-to-text daemon.",
+        discussion: """
+            Exit status: 0 success, 1 a transcription failed, 2 usage error, \
+            3 the daemon cannot be reached, 4 the daemon was busy or timed out.
+            """,
+        version: "0.1.0",
+        subcommands: [Transcribe.self, Status.self, Stats.self, Ping.self])
+}
+
+/// amctl's documented exit statuses (amctl(1)).
+enum ExitStatus {
+    static let transcriptionFailed = ExitCode(1)
+    static let unreachable = ExitCode(3)
+    static let busy = ExitCode(4)
+}

@@ -1,0 +1,73 @@
+import AmanuensisProtocol
+import AmanuensisTransport
+import ArgumentParser
+import Glibc
+
+/// A connection to the daemon after the hello exchange.
+struct DaemonClient {
+    let connection: MessageConnection
+    let daemonVersion: String
+    let model: String
+
+    /// Connects and says hello; exits with status 3 when nobody answers.
+    static func connect(_ options: ConnectionOptions) throws -> DaemonClient {
+        let path = options.socketPath
+        let socket: UnixSocket
+        do { socket = try UnixSocket.connect(path: path) } catch {
+            printError("cannot reach the daemon at \(path): \(error)")
+            throw ExitStatus.unreachable
+        }
+        let connection = MessageConnection(socket: socket)
+        do {
+            try connection.send(ClientMessage.hello(version: protocolVersion, client: "amctl").encoded())
+            guard case .welcome(_, let version, let model) = try receive(connection) else {
+                throw ProtocolError(.malformedFrame, "the daemon did not answer hello")
+            }
+            return DaemonClient(connection: connection, daemonVersion: version, model: model)
+        } catch let error as ProtocolError {
+            printError(error.message)
+            throw error.code == .busy || error.code == .tooManyConnections ? ExitStatus.busy : ExitStatus.unreachable
+        } catch {
+            printError("the daemon at \(path) closed the connection: \(error)")
+            throw ExitStatus.unreachable
+        }
+    }
+
+    func send(_ message: ClientMessage, attaching descriptor: Int32? = nil) throws {
+        try connection.send(message.encoded(), attaching: descriptor)
+    }
+
+    /// The next message; a connection-level error from the daemon is thrown.
+    func receive() throws -> DaemonMessage { try Self.receive(connection) }
+
+    private static func receive(_ connection: MessageConnection) throws -> DaemonMessage {
+        guard let body = try connection.receiveFrame() else {
+            throw ProtocolError(.internalError, "the daemon closed the connection")
+        }
+        let message = try DaemonMessage(decoding: body)
+        if case .error(0, let error) = message { throw error }
+        return message
+    }
+}
+
+func printError(_ message: String) {
+    printDiagnostic("amctl: \(message)\n")
+}
+
+/// Writes to standard error as is.
+func printDiagnostic(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+func printOut(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}

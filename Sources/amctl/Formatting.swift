@@ -1,0 +1,49 @@
+import AmanuensisProtocol
+
+/// Number and JSON formatting without Foundation, which would cost amctl
+/// milliseconds of start-up on every call.
+enum Formatting {
+    /// `value` with exactly `digits` decimals, rounded half away from zero.
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((abs(value) * Double(scale)).rounded())
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        guard digits > 0 else { return sign + String(scaled) }
+        let fraction = String(scaled % scale)
+        return sign + String(scaled / scale) + "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+
+    /// A JSON string literal.
+    static func json(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func jsonObject(_ values: [KeyValue]) -> String {
+        "{" + values.map { json($0.key) + ": " + jsonValue($0.value) }.joined(separator: ", ") + "}"
+    }
+
+    /// Numbers stay numbers; everything else is a string.
+    private static func jsonValue(_ value: String) -> String {
+        Double(value) != nil && value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) ? value : json(value)
+    }
+
+    static func aligned(_ values: [KeyValue]) -> String {
+        let width = values.map(\.key.count).max() ?? 0
+        return values.map { $0.key + ":" + String(repeating: " ", count: width - $0.key.count + 1) + $0.value + "\n" }.joined()
+    }
+}

@@ -1,0 +1,53 @@
+import AmanuensisProtocol
+import ArgumentParser
+
+/// How `amctl transcribe` prints a result.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, srt, vtt
+
+    func render(_ result: TranscriptionResult, file: String) -> String {
+        switch self {
+        case .text:
+            return result.text + "\n"
+        case .json:
+            let segments = result.segments.map {
+                "{\"start\": \(Formatting.fixed($0.start, 2)), \"end\": \(Formatting.fixed($0.end, 2)), \"text\": \(Formatting.json($0.text))}"
+            }
+            var object = "{\"file\": \(Formatting.json(file)), \"duration\": \(Formatting.fixed(result.duration, 3)), "
+                + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]"
+            if !result.timings.isEmpty {
+                let timings = result.timings.map {
+                    "\(Formatting.json($0.path)): {\"ms\": \(Formatting.fixed($0.milliseconds, 3)), \"count\": \($0.count)}"
+                }
+                object += ", \"timing\": {\(timings.joined(separator: ", "))}"
+            }
+            return object + "}\n"
+        case .srt:
+            return result.segments.enumerated().map { index, segment in
+                "\(index + 1)\n\(Self.clock(segment.start, ",")) --> \(Self.clock(segment.end, ","))\n\(segment.text.trimmingSpaces)\n\n"
+            }.joined()
+        case .vtt:
+            return "WEBVTT\n\n" + result.segments.map { segment in
+                "\(Self.clock(segment.start, ".")) --> \(Self.clock(segment.end, "."))\n\(segment.text.trimmingSpaces)\n\n"
+            }.joined()
+        }
+    }
+
+    /// HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (WebVTT).
+    static func clock(_ seconds: Double, _ separator: String) -> String {
+        let milliseconds = Int((max(seconds, 0) * 1000).rounded())
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(milliseconds / 3_600_000, 2)):\(pad(milliseconds / 60_000 % 60, 2)):\(pad(milliseconds / 1000 % 60, 2))"
+            + separator + pad(milliseconds % 1000, 3)
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,135 @@
+import AmanuensisProtocol
+import ArgumentParser
+import Glibc
+
+extension AmCtl {
+    struct Transcribe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Transcribe audio files, or raw PCM from standard input.",
+            discussion: """
+                Each file is opened here and its descriptor passed to the daemon, so the daemon \
+                reads exactly the files you can read. With several files each output line starts \
+                with the file's name, as grep does. With --raw, give - as the only file: PCM is \
+                read from standard input until end of file and streamed as it arrives.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(name: .shortAndLong, help: "Output format: text, json, srt or vtt.")
+        var format: OutputFormat = .text
+
+        @Option(help: ArgumentHelp("Read raw PCM from standard input in this format, ENCODING:RATE:CHANNELS.",
+                                   discussion: "Encodings: s16le, s32le, f32le. Example: s16le:16000:1."))
+        var raw: String?
+
+        @Option(help: "Beam size (1 = greedy; default: the daemon's).")
+        var beamSize: UInt8?
+
+        @Option(help: "Text that primes the transcript (names, spelling, style).")
+        var prompt: String?
+
+        @Flag(help: "Decode without timestamps (one segment per 30 s window).")
+        var noTimestamps = false
+
+        @Flag(name: .shortAndLong, help: "Print the request's timing tree on standard error.")
+        var verbose = false
+
+        @Argument(help: "Audio files, or - with --raw.", completion: .file())
+        var files: [String]
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("name at least one file, or - with --raw") }
+            if let raw {
+                _ = try parsedRaw(raw)
+                guard files == ["-"] else { throw ValidationError("with --raw, give - (standard input) as the only file") }
+            } else if files.contains("-") {
+                throw ValidationError("reading standard input needs --raw ENCODING:RATE:CHANNELS")
+            }
+            if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
+        }
+
+        private func parsedRaw(_ text: String) throws -> RawAudioFormat {
+            do { return try RawAudioFormat(parsing: text) } catch let error as ProtocolError {
+                throw ValidationError(error.message)
+            }
+        }
+
+        func run() throws {
+            let client = try DaemonClient.connect(connection)
+            var failure: ExitCode?
+            for (index, file) in files.enumerated() {
+                do {
+                    try transcribe(file, id: UInt32(index + 1), client: client)
+                } catch let code as ExitCode {
+                    if code == ExitStatus.unreachable { throw code }
+                    failure = failure == ExitStatus.busy ? failure : code
+                }
+            }
+            if let failure { throw failure }
+        }
+
+        private func request(_ id: UInt32, source: TranscribeRequest.Source) -> TranscribeRequest {
+            TranscribeRequest(requestID: id, source: source, timing: verbose || format == .json,
+                              withoutTimestamps: noTimestamps, priority: raw == nil ? .automatic : .interactive,
+                              beamSize: beamSize ?? 0, initialPrompt: prompt ?? "")
+        }
+
+        private func transcribe(_ file: String, id: UInt32, client: DaemonClient) throws {
+            if let raw {
+                try client.send(.transcribe(request(id, source: .raw(try parsedRaw(raw)))))
+                try streamStandardInput(id: id, client: client)
+            } else {
+                let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else {
+                    printError("\(file): \(String(cString: strerror(errno)))")
+                    throw ExitStatus.transcriptionFailed
+                }
+                defer { close(descriptor) }
+                try client.send(.transcribe(request(id, source: .descriptor)), attaching: descriptor)
+            }
+            try awaitResult(id: id, file: file == "-" ? "stdin" : file, client: client)
+        }
+
+        /// Sends standard input as it arrives, so a recording is on the wire
+        /// by the time it ends.
+        private func streamStandardInput(id: UInt32, client: DaemonClient) throws {
+            var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                try client.send(.audio(requestID: id, bytes: Array(buffer[0..<count])))
+            }
+            try client.send(.audioEnd(requestID: id))
+        }
+
+        private func awaitResult(id: UInt32, file: String, client: DaemonClient) throws {
+            let showProgress = isatty(STDERR_FILENO) != 0
+            while true {
+                let message: DaemonMessage
+                do { message = try client.receive() } catch let error as ProtocolError {
+                    printError("\(file): \(error.message)")
+                    throw error.code == .busy || error.code == .timeout ? ExitStatus.busy : ExitStatus.unreachable
+                }
+                switch message {
+                case .accepted, .welcome, .pong, .status, .stats:
+                    continue
+                case .progress(_, let done, let total):
+                    if showProgress { printError("\(file): \(Formatting.fixed(done, 0)) of \(Formatting.fixed(total, 0)) s\u{1B}[K\r") }
+                case .result(let result):
+                    var output = format.render(result, file: file)
+                    if files.count > 1 {
+                        output = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                            .map { "\(file): \($0)\n" }.joined()
+                    }
+                    printOut(output)
+                    if verbose { printDiagnostic("timing of \(file):\n" + TimingTree.render(result.timings)) }
+                    return
+                case .error(_, let error):
+                    printError("\(file): \(error.message)")
+                    throw error.code == .busy || error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed
+                }
+            }
+        }
+    }
+}
