@@ -10,15 +10,22 @@ final class Listener: @unchecked Sendable {
     /// The path this process bound and must remove on exit; nil when systemd owns the socket.
     let ownedPath: String?
     let description: String
+    /// Written by `stop()` to wake `accept()`. The listening socket itself is
+    /// never shut down: under socket activation systemd shares it, and must
+    /// keep queueing connections for the next start.
+    private let wake: (read: Int32, write: Int32)
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    private init(descriptor: Int32, ownedPath: String?, description: String) {
+    private init(descriptor: Int32, ownedPath: String?, description: String) throws {
         self.descriptor = descriptor
         self.ownedPath = ownedPath
         self.description = description
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else { throw Failure(description: "pipe: \(String(cString: strerror(errno)))") }
+        wake = (ends[0], ends[1])
     }
 
     /// systemd's socket if one was passed (`LISTEN_FDS`), else a new one at `path`.
@@ -31,7 +38,7 @@ final class Listener: @unchecked Sendable {
             guard sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
                 throw Failure(description: "the socket systemd passed is not a listening AF_UNIX stream socket")
             }
-            return Listener(descriptor: fd, ownedPath: nil, description: "socket from systemd")
+            return try Listener(descriptor: fd, ownedPath: nil, description: "socket from systemd")
         }
         return try bind(path: path)
     }
@@ -55,7 +62,7 @@ final class Listener: @unchecked Sendable {
             unlink(path)
             throw Failure(description: "listen \(path): \(reason)")
         }
-        return Listener(descriptor: fd, ownedPath: path, description: path)
+        return try Listener(descriptor: fd, ownedPath: path, description: path)
     }
 
     private static func makeDirectories(_ directory: String) throws {
@@ -84,21 +91,24 @@ final class Listener: @unchecked Sendable {
 
     /// The next connection, or nil once `stop()` was called.
     func accept() -> UnixSocket? {
+        var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
         while true {
+            guard poll(&descriptors, 2, -1) >= 0 || errno == EINTR else { return nil }
+            if descriptors[1].revents != 0 { return nil }
+            guard descriptors[0].revents != 0 else { continue }
             let fd = CPosixShim_accept_cloexec(descriptor)
             if fd >= 0 { return UnixSocket(adopting: fd) }
             switch errno {
-            case EINTR, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                if errno != EINTR && errno != ECONNABORTED { usleep(100_000) }
-                continue
+            case EINTR, EAGAIN, ECONNABORTED: continue
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: usleep(100_000)
             default: return nil
             }
         }
     }
 
-    /// Wakes `accept` for good. The socket file stays until `remove()`, so
-    /// under socket activation systemd keeps queueing connections for the next start.
-    func stop() { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
+    /// Wakes `accept` for good; the socket stays open for systemd's sake.
+    func stop() { _ = write(wake.write, "x", 1) }
 
     func remove() {
         if let ownedPath { unlink(ownedPath) }
