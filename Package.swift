@@ -50,7 +50,12 @@ let package = Package(
             name: "amanuensis-bench",
             dependencies: ["AmanuensisCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile"]),
+        .target(name: "TestSupport", dependencies: ["AmanuensisCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile", "TestSupport"]),
+        .testTarget(
+            name: "amanuensisdTests",
+            dependencies: ["AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

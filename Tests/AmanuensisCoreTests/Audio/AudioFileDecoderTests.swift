@@ -2,6 +2,7 @@ import AmanuensisCore
 import CSndFile
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @Suite struct AudioFileDecoderTests {

@@ -1,6 +1,7 @@
 @testable import AmanuensisCore
 import AmanuensisKernels
 import Foundation
+import TestSupport
 import Testing
 
 /// Each network stage against CTranslate2's own tensors for jfk.wav

@@ -1,5 +1,6 @@
 @testable import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct LogMelSpectrogramTests {

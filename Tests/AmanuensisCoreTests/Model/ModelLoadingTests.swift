@@ -1,5 +1,6 @@
 @testable import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// A damaged or foreign model directory is an error that names the file and

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The shared corpus's manifest and faster-whisper's transcripts of it.

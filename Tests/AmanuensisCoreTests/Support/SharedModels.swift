@@ -1,5 +1,6 @@
 import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Models load once per test process and are shared: they are immutable.

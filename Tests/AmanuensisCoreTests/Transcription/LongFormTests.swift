@@ -1,5 +1,6 @@
 import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Audio longer than one window: the seek loop runs to the end, the output

@@ -1,5 +1,6 @@
 import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Silence and noise must give empty text, never a hallucinated "You" or

@@ -1,5 +1,6 @@
 import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct TranscriberTests {

@@ -2,17 +2,17 @@ import Foundation
 
 /// A fresh directory under the system's temporary folder, removed when the
 /// test drops it.
-final class TemporaryDirectory {
-    let url: URL
+public final class TemporaryDirectory {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("amanuensis-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
-    func file(_ name: String, contents: Data) throws -> URL {
+    public func file(_ name: String, contents: Data) throws -> URL {
         let file = url.appendingPathComponent(name)
         try contents.write(to: file)
         return file
