@@ -151,7 +151,7 @@ struct TestConnection {
 }
 
 /// What a finished command printed and returned.
-struct CommandResult {
+struct CommandResult: Sendable {
     let status: Int32
     let standardOutput: String
     let standardError: String
