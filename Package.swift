@@ -52,6 +52,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["AmanuensisCore"], path: "Tests/TestSupport"),
         .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile", "TestSupport"]),
+        .testTarget(name: "AmanuensisProtocolTests", dependencies: ["AmanuensisProtocol"]),
         .testTarget(
             name: "amanuensisdTests",
             dependencies: ["AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl"]

@@ -1,5 +1,5 @@
-/// Headerless PCM as a client declares it: encoding, rate and channels,
-/// written `s16le:16000:1` on the command line and in the protocol.
+/// Headerless PCM: encoding, rate and channels, checked against the limits
+/// (the protocol's `RawAudioFormat` is the same three fields, unchecked).
 public struct RawPCMFormat: Hashable, Sendable, CustomStringConvertible {
     public enum Encoding: String, CaseIterable, Sendable {
         case s16le, s32le, f32le
@@ -16,22 +16,6 @@ public struct RawPCMFormat: Hashable, Sendable, CustomStringConvertible {
         self.encoding = encoding
         self.sampleRate = sampleRate
         self.channels = channels
-    }
-
-    /// Parses `ENCODING:RATE:CHANNELS`, e.g. `s16le:16000:1`.
-    public init(parsing text: String, limits: AudioLimits = AudioLimits()) throws {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        let encodings = Encoding.allCases.map(\.rawValue).joined(separator: ", ")
-        guard parts.count == 3 else {
-            throw AudioError(.badRawFormat, "raw format '\(text)' is not ENCODING:RATE:CHANNELS (e.g. s16le:16000:1)")
-        }
-        guard let encoding = Encoding(rawValue: String(parts[0])) else {
-            throw AudioError(.badRawFormat, "raw encoding '\(parts[0])' is not one of \(encodings)")
-        }
-        guard let rate = Int(parts[1]), let channels = Int(parts[2]) else {
-            throw AudioError(.badRawFormat, "raw format '\(text)': rate and channels must be integers")
-        }
-        try self.init(encoding: encoding, sampleRate: rate, channels: channels, limits: limits)
     }
 
     public var description: String { "\(encoding.rawValue):\(sampleRate):\(channels)" }

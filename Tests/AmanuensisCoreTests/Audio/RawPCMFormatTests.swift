@@ -4,29 +4,28 @@ import TestSupport
 import Testing
 
 @Suite struct RawPCMFormatTests {
-    @Test func parsesTheCommandLineSpelling() throws {
-        let format = try RawPCMFormat(parsing: "s16le:16000:1")
-        #expect(format.encoding == .s16le && format.sampleRate == 16_000 && format.channels == 1)
-        #expect(format.description == "s16le:16000:1")
-    }
-
-    @Test(arguments: [("s16le:16000:0", AudioError.Code.badChannelCount), ("s16le:16000:9", .badChannelCount),
-                      ("s16le:1000:1", .badSampleRate), ("s16le:400000:1", .badSampleRate),
-                      ("s24le:16000:1", .badRawFormat), ("s16le:16000", .badRawFormat), ("s16le:fast:1", .badRawFormat)])
-    func refusesImpossibleFormats(text: String, code: AudioError.Code) {
-        let error = #expect(throws: AudioError.self) { try RawPCMFormat(parsing: text) }
-        #expect(error?.code == code, "\(text)")
+    @Test(arguments: [(1, 16_000, AudioError.Code?.none), (0, 16_000, .badChannelCount), (9, 16_000, .badChannelCount),
+                      (1, 1_000, .badSampleRate), (1, 400_000, .badSampleRate)])
+    func refusesImpossibleFormats(channels: Int, rate: Int, code: AudioError.Code?) {
+        do {
+            _ = try RawPCMFormat(encoding: .s16le, sampleRate: rate, channels: channels)
+            #expect(code == nil)
+        } catch let error as AudioError {
+            #expect(error.code == code, "\(channels) channels at \(rate) Hz")
+        } catch {
+            Issue.record("\(error)")
+        }
     }
 
     @Test func rawSamplesDecodeLikeTheWavTheyCameFrom() throws {
         let wav = try Data(contentsOf: TestPaths.samples.appendingPathComponent("jfk.wav"))
         let pcm = wav.suffix(176_000 * 2)
-        let raw = try RawPCMFormat(parsing: "s16le:16000:1").decode(pcm)
+        let raw = try RawPCMFormat(encoding: .s16le, sampleRate: 16_000, channels: 1).decode(pcm)
         #expect(raw.samples == (try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path)).samples)
     }
 
     @Test func chunksMayEndInsideAFrame() throws {
-        let format = try RawPCMFormat(parsing: "s16le:16000:2")
+        let format = try RawPCMFormat(encoding: .s16le, sampleRate: 16_000, channels: 2)
         let bytes: [UInt8] = [0x00, 0x40, 0x00, 0x40, 0x00, 0xC0, 0x00, 0xC0]
         var decoder = try RawPCMDecoder(format: format)
         for byte in bytes { try decoder.append([byte]) }
@@ -34,17 +33,17 @@ import Testing
     }
 
     @Test func anOddByteCountIsAPartialFrame() throws {
-        let error = #expect(throws: AudioError.self) { try RawPCMFormat(parsing: "s16le:16000:1").decode([1, 2, 3]) }
+        let error = #expect(throws: AudioError.self) { try RawPCMFormat(encoding: .s16le, sampleRate: 16_000, channels: 1).decode([1, 2, 3]) }
         #expect(error?.code == .partialFrame)
     }
 
     @Test func nothingAtAllIsEmpty() throws {
-        let error = #expect(throws: AudioError.self) { try RawPCMFormat(parsing: "f32le:16000:1").decode([UInt8]()) }
+        let error = #expect(throws: AudioError.self) { try RawPCMFormat(encoding: .f32le, sampleRate: 16_000, channels: 1).decode([UInt8]()) }
         #expect(error?.code == .empty)
     }
 
     @Test func nonFiniteFloatsAreRefused() throws {
         let nan = withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Array($0) }
-        #expect(throws: AudioError.self) { try RawPCMFormat(parsing: "f32le:16000:1").decode(nan) }
+        #expect(throws: AudioError.self) { try RawPCMFormat(encoding: .f32le, sampleRate: 16_000, channels: 1).decode(nan) }
     }
 }
