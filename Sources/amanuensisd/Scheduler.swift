@@ -54,6 +54,14 @@ final class Scheduler: Sendable {
 
     var isIdle: Bool { queues.withLock { $0.active == 0 && $0.interactive.isEmpty && $0.batch.isEmpty } }
 
+    /// Starts the completed and failed counts from zero (`amctl stats --reset`).
+    func resetCounts() {
+        queues.withLock {
+            $0.completed = 0
+            $0.failed = 0
+        }
+    }
+
     /// Queues a job; refused once the daemon is shutting down.
     func submit(_ job: Job) throws {
         try queues.withLock { queues in

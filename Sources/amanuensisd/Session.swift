@@ -127,8 +127,9 @@ final class Session {
             }
         case .status:
             responder.send(.status(context.status()))
-        case .stats:
+        case .stats(let reset):
             responder.send(.stats(context.statistics()))
+            if reset { context.scheduler.resetCounts() }
         case .ping(let nonce):
             responder.send(.pong(nonce: nonce))
         }

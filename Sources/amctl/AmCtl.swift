@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// amctl(1): the client of amanuensisd. Small on purpose: it links the
 /// protocol and nothing of the engine, so it starts in a few milliseconds.
@@ -13,6 +14,20 @@ struct AmCtl: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Transcribe.self, Status.self, Stats.self, Ping.self])
+
+    /// As ArgumentParser's, except that usage errors exit 2 (amctl(1)), not 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printDiagnostic(fullMessage(for: error) + "\n")
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// amctl's documented exit statuses (amctl(1)).

@@ -23,6 +23,16 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    @Test(arguments: [("streems = 2", "unknown key 'streems'"), ("beam_size = 99", "key 'beam_size'"),
+                      ("socket = 5", "key 'socket'"), ("model = [", "not valid TOML")])
+    func configurationErrorsNameTheKey(file: String, message: String) throws {
+        let daemon = try DaemonHarness()
+        let config = try daemon.directory.file("bad.conf", contents: Data(file.utf8)).path
+        let result = try CommandResult.run([DaemonHarness.daemon, "--config", config, "--socket", daemon.socketPath])
+        #expect(result.status == 78)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+    }
+
     @Test func outputFormatsAndTiming() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
