@@ -1,0 +1,75 @@
+import Foundation
+import Glibc
+import TestSupport
+import Testing
+
+/// Packaging/install.sh as a user would run it: what it installs works, the
+/// units pass systemd's checks, and uninstall leaves nothing behind.
+@Suite(.serialized) struct InstallTests {
+    static let script = TestPaths.root.appendingPathComponent("Packaging/install.sh").path
+
+    static func install(_ arguments: [String], home: String) throws -> CommandResult {
+        try CommandResult.run(["/usr/bin/env", "HOME=\(home)", "XDG_CONFIG_HOME=", "XDG_DATA_HOME=", "/bin/bash", script]
+                              + arguments + ["--binaries", TestPaths.products.path, "--no-model"])
+    }
+
+    static func files(under directory: String) -> [String] {
+        (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    @Test func aUserInstallServesThroughItsSocketUnitAndUninstallsCleanly() throws {
+        let home = try TemporaryDirectory()
+        let installed = try Self.install(["--user"], home: home.url.path)
+        #expect(installed.status == 0, "\(installed.standardError)")
+        let bin = home.url.appendingPathComponent(".local/bin").path
+        let units = home.url.appendingPathComponent(".config/systemd/user").path
+        let socketUnit = try String(contentsOfFile: units + "/amanuensisd.socket", encoding: .utf8)
+        let service = try String(contentsOfFile: units + "/amanuensisd.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=\(bin)/amanuensisd "))
+
+        // The socket unit's ListenStream, with %t (the runtime directory) resolved.
+        let runtime = try TemporaryDirectory()
+        let listen = try #require(socketUnit.split(separator: "\n").first { $0.hasPrefix("ListenStream=") })
+            .dropFirst("ListenStream=".count).replacingOccurrences(of: "%t", with: runtime.url.path)
+        try FileManager.default.createDirectory(atPath: (listen as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let log = runtime.url.appendingPathComponent("daemon.log").path
+        let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", listen, bin + "/amanuensisd",
+                                              "--model", DaemonHarness.model, "--idle-exit", "2"], log: log)
+        for _ in 0..<200 where access(listen, F_OK) != 0 { usleep(25_000) }
+        let result = try CommandResult.run([bin + "/amctl", "transcribe", "--socket", listen, Samples.jfk])
+        #expect(result.status == 0, "\(result.standardError)\n\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(result.standardOutput == Samples.jfkText + "\n")
+        var status: Int32 = 0
+        waitpid(daemon, &status, 0)
+        #expect(status == 0, "the daemon did not exit cleanly when idle")
+
+        let removed = try Self.install(["--user", "--uninstall"], home: home.url.path)
+        #expect(removed.status == 0, "\(removed.standardError)")
+        #expect(Self.files(under: home.url.path).isEmpty, "left behind: \(Self.files(under: home.url.path))")
+    }
+
+    @Test func systemUnitsPassSystemdsChecks() throws {
+        let stage = try TemporaryDirectory()
+        let installed = try Self.install(["--destdir", stage.url.path], home: stage.url.path)
+        #expect(installed.status == 0, "\(installed.standardError)")
+        let units = stage.url.appendingPathComponent("etc/systemd/system").path
+        // Point ExecStart at the staged binary, so the check finds it.
+        let service = try String(contentsOfFile: units + "/amanuensisd.service", encoding: .utf8)
+            .replacingOccurrences(of: "ExecStart=/usr/local/bin/", with: "ExecStart=\(stage.url.path)/usr/local/bin/")
+        let check = try TemporaryDirectory()
+        try service.write(toFile: check.url.path + "/amanuensisd.service", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: units + "/amanuensisd.socket", toPath: check.url.path + "/amanuensisd.socket")
+        let verify = try CommandResult.run(["/usr/bin/systemd-analyze", "verify", "--man=no",
+                                            check.url.path + "/amanuensisd.socket", check.url.path + "/amanuensisd.service"])
+        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+        let security = try CommandResult.run(["/usr/bin/systemd-analyze", "security", "--offline=true",
+                                              check.url.path + "/amanuensisd.service"])
+        let exposure = security.standardOutput.firstMatch(of: /Overall exposure level for amanuensisd.service: ([0-9.]+)/)
+            .flatMap { Double($0.output.1) }
+        #expect(exposure != nil && exposure! <= 2.0, "exposure \(String(describing: exposure))")
+
+        let removed = try Self.install(["--destdir", stage.url.path, "--uninstall"], home: stage.url.path)
+        #expect(removed.status == 0)
+        #expect(Self.files(under: stage.url.path).isEmpty, "left behind: \(Self.files(under: stage.url.path))")
+    }
+}
