@@ -110,13 +110,22 @@ extension DaemonMessage {
             w.u32(UInt32(result.segments.count))
             for segment in result.segments { w.f64(segment.start); w.f64(segment.end); w.string(segment.text) }
             w.u32(UInt32(result.timings.count))
-            for timing in result.timings { w.string(timing.path); w.f64(timing.milliseconds); w.u32(timing.count) }
+            for timing in result.timings {
+                w.string(timing.path); w.f64(timing.milliseconds); w.u32(timing.count)
+                w.u32(UInt32(timing.extras.count))
+                for extra in timing.extras { w.string(extra.name); w.f64(extra.value) }
+            }
         case .error(let id, let error):
             w.u8(MessageType.error.rawValue); w.u32(id); w.u16(error.code.rawValue); w.string(error.message)
         case .status(let values):
             w.u8(MessageType.statusReply.rawValue); pairs(values)
-        case .stats(let values):
-            w.u8(MessageType.statsReply.rawValue); pairs(values)
+        case .stats(let rows):
+            w.u8(MessageType.statsReply.rawValue)
+            w.u32(UInt32(rows.count))
+            for row in rows {
+                w.u8(row.period.rawValue); w.string(row.path); w.u64(row.count)
+                for value in [row.mean, row.p50, row.p95, row.p99, row.max] { w.f64(value) }
+            }
         case .pong(let nonce):
             w.u8(MessageType.pong.rawValue); w.u64(nonce)
         }
@@ -148,7 +157,11 @@ extension DaemonMessage {
             let timingCount = Int(try r.u32("timing count"))
             guard timingCount <= r.remaining / 16 else { throw ProtocolError(.malformedFrame, "\(timingCount) timings cannot fit") }
             let timings = try (0..<timingCount).map { _ in
-                TranscriptionResult.Timing(path: try r.string("path"), milliseconds: try r.f64("milliseconds"), count: try r.u32("count"))
+                let path = try r.string("path"), milliseconds = try r.f64("milliseconds"), count = try r.u32("count")
+                let extraCount = Int(try r.u32("extra count"))
+                guard extraCount <= r.remaining / 12 else { throw ProtocolError(.malformedFrame, "\(extraCount) extras cannot fit") }
+                let extras = try (0..<extraCount).map { _ in TranscriptionResult.Extra(try r.string("extra name"), try r.f64("extra value")) }
+                return TranscriptionResult.Timing(path: path, milliseconds: milliseconds, count: count, extras: extras)
             }
             self = .result(TranscriptionResult(requestID: id, duration: duration, segments: segments, timings: timings))
         case .error:
@@ -157,7 +170,16 @@ extension DaemonMessage {
         case .statusReply:
             self = .status(try pairs())
         case .statsReply:
-            self = .stats(try pairs())
+            let count = Int(try r.u32("row count"))
+            guard count <= r.remaining / 53 else { throw ProtocolError(.malformedFrame, "\(count) rows cannot fit") }
+            self = .stats(try (0..<count).map { _ in
+                let periodByte = try r.u8("period")
+                guard let period = StatisticsRow.Period(rawValue: periodByte) else {
+                    throw ProtocolError(.malformedFrame, "unknown statistics period \(periodByte)")
+                }
+                return StatisticsRow(period: period, path: try r.string("path"), count: try r.u64("count"), mean: try r.f64("mean"),
+                                     p50: try r.f64("p50"), p95: try r.f64("p95"), p99: try r.f64("p99"), max: try r.f64("max"))
+            })
         case .pong:
             self = .pong(nonce: try r.u64("nonce"))
         default:

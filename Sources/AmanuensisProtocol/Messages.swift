@@ -25,7 +25,7 @@ public enum DaemonMessage: Hashable, Sendable {
     case error(requestID: UInt32, ProtocolError)
     /// Ordered key/value lines, for `amctl status`.
     case status([KeyValue])
-    case stats([KeyValue])
+    case stats([StatisticsRow])
     case pong(nonce: UInt64)
 }
 

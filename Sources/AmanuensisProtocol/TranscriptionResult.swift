@@ -19,11 +19,24 @@ public struct TranscriptionResult: Hashable, Sendable {
         public var path: String
         public var milliseconds: Double
         public var count: UInt32
+        /// Further figures of the node, such as `tokens`, `ms_per_token`, `seek_s`.
+        public var extras: [Extra]
 
-        public init(path: String, milliseconds: Double, count: UInt32) {
+        public init(path: String, milliseconds: Double, count: UInt32, extras: [Extra] = []) {
             self.path = path
             self.milliseconds = milliseconds
             self.count = count
+            self.extras = extras
+        }
+    }
+
+    public struct Extra: Hashable, Sendable {
+        public var name: String
+        public var value: Double
+
+        public init(_ name: String, _ value: Double) {
+            self.name = name
+            self.value = value
         }
     }
 

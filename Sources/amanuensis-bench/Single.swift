@@ -42,14 +42,15 @@ extension Bench {
                     let started = ContinuousClock.now
                     transcript = try transcriber.transcribe(audio)
                     walls.append((ContinuousClock.now - started).milliseconds)
-                    let statistics = transcript.statistics
-                    stages["features", default: []].append(statistics.features.milliseconds)
-                    stages["encoder", default: []].append(statistics.encoder.milliseconds)
-                    stages["decoder", default: []].append(statistics.decoder.milliseconds)
+                    let report = TimingReport(total: ContinuousClock.now - started, queue: .zero, audio: .zero,
+                                              stages: transcript.statistics.timer)
+                    for entry in report.entries where TimingReport.stagePaths.contains(entry.path) {
+                        stages[entry.path, default: []].append(entry.milliseconds)
+                    }
                 }
                 results.append(FileResult(
                     file: file, audioSeconds: audio.duration, text: transcript.text,
-                    windows: transcript.statistics.windows, tokens: transcript.statistics.tokens,
+                    windows: transcript.statistics.windows, tokens: transcript.statistics.timer.tokens,
                     wallMilliseconds: Summary(walls), stageMilliseconds: stages.mapValues(Summary.init),
                     realtimeFactor: Summary(walls).median / 1000 / audio.duration))
             }

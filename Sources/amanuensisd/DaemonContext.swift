@@ -111,10 +111,6 @@ final class DaemonContext: Sendable {
         ]
     }
 
-    func statistics() -> [KeyValue] {
-        let counts = scheduler.counts
-        return [KeyValue("completed", String(counts.completed)), KeyValue("failed", String(counts.failed))]
-    }
 
     /// Resident set size from /proc/self/statm.
     static func residentBytes() -> Int {

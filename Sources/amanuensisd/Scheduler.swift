@@ -24,6 +24,7 @@ final class Scheduler: Sendable {
     let model: WhisperModel
     let streams: Int
     let workspaceBytes: Int
+    let statistics = StageStatistics()
 
     init(model: WhisperModel, streams: Int, options: DecodingOptions, journal: Journal) throws {
         self.model = model
@@ -112,8 +113,13 @@ final class Scheduler: Sendable {
                 return !job.isCancelled
             }
             let finished = ContinuousClock.now
-            let timings = RequestTiming.tree(total: finished - job.received, queue: queueTime,
-                                             audio: job.audioDecoding, statistics: transcript.statistics)
+            let report = TimingReport(total: finished - job.received, queue: queueTime, audio: job.audioDecoding,
+                                      stages: transcript.statistics.timer)
+            statistics.record(report)
+            let timings = report.entries.map {
+                TranscriptionResult.Timing(path: $0.path, milliseconds: $0.milliseconds, count: UInt32($0.count),
+                                           extras: $0.extras.map { TranscriptionResult.Extra($0.0, $0.1) })
+            }
             job.responder.send(.result(TranscriptionResult(
                 requestID: job.requestID, duration: transcript.duration,
                 segments: transcript.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },

@@ -128,8 +128,11 @@ final class Session {
         case .status:
             responder.send(.status(context.status()))
         case .stats(let reset):
-            responder.send(.stats(context.statistics()))
-            if reset { context.scheduler.resetCounts() }
+            responder.send(.stats(context.scheduler.statistics.rows()))
+            if reset {
+                context.scheduler.statistics.reset()
+                context.scheduler.resetCounts()
+            }
         case .ping(let nonce):
             responder.send(.pong(nonce: nonce))
         }

@@ -16,8 +16,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             var object = "{\"file\": \(Formatting.json(file)), \"duration\": \(Formatting.fixed(result.duration, 3)), "
                 + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]"
             if !result.timings.isEmpty {
-                let timings = result.timings.map {
-                    "\(Formatting.json($0.path)): {\"ms\": \(Formatting.fixed($0.milliseconds, 3)), \"count\": \($0.count)}"
+                let timings = result.timings.map { timing in
+                    let extras = timing.extras.map { ", \(Formatting.json($0.name)): \(Formatting.fixed($0.value, 3))" }.joined()
+                    return "\(Formatting.json(timing.path)): {\"ms\": \(Formatting.fixed(timing.milliseconds, 3)), \"count\": \(timing.count)\(extras)}"
                 }
                 object += ", \"timing\": {\(timings.joined(separator: ", "))}"
             }

@@ -37,9 +37,13 @@ final class AudioEncoder {
     var scratchBytes: Int { [x, normed, projections, scores, feedForward, attention].reduce(0) { $0 + $1.bytes } }
 
     /// Encodes `mel` (`[melBins, frames]`) into `output` (`[positions, width]`).
-    func encode(mel: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+    func encode(mel: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, timer: inout StageTimer) {
+        var started = timer.begin()
         convolutionStem(mel)
+        timer.end(.encoderConvolution, started)
+        started = timer.begin()
         for layer in model.weights.encoderLayers { block(layer) }
+        timer.end(.encoderBlocks, started)
         model.weights.encoderNorm.apply(x.pointer, rows: dimensions.audioPositions, width: dimensions.width, into: output)
     }
 

@@ -39,17 +39,18 @@ public final class Transcriber {
     /// Transcribes `audio` with `options` (the transcriber's own when nil).
     /// `progress` is told the seconds done and the total after every window;
     /// returning false stops the work with `TranscriptionCancelled`.
-    public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil,
+    /// With `timed` false no clock is read (the instrumentation's baseline).
+    public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, timed: Bool = true,
                            progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
         let run = try Run(model: model, decoder: decoder, options: options ?? self.options)
         let options = run.options
-        let clock = ContinuousClock()
-        var statistics = TranscriptionStatistics()
         let samples = audio.samples
         let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)
-        var started = clock.now
+        var statistics = TranscriptionStatistics(
+            timer: StageTimer(enabled: timed, expectedWindows: contentFrames / AudioConstants.framesPerWindow + 1))
+        var started = statistics.timer.begin()
         let maximum = features.maximum(of: samples)
-        statistics.features += clock.now - started
+        statistics.timer.end(.mel, started)
 
         var history: [Int] = []
         if let prompt = options.initialPrompt {
@@ -73,26 +74,29 @@ public final class Transcriber {
                 seek += frames
                 continue
             }
-            started = clock.now
+            started = statistics.timer.begin()
             features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
-            statistics.features += clock.now - started
-            started = clock.now
-            encoder.encode(mel: melWindow.pointer, into: encoded.pointer)
+            statistics.timer.end(.mel, started)
+            started = statistics.timer.begin()
+            encoder.encode(mel: melWindow.pointer, into: encoded.pointer, timer: &statistics.timer)
             decoder.attend(to: encoded.pointer)
-            statistics.encoder += clock.now - started
+            let encoding = statistics.timer.end(.encoder, started)
 
             let prompt = try run.makePrompt(previous: history[promptResetSince...])
-            started = clock.now
+            let tokensBefore = statistics.timer.tokens
+            started = statistics.timer.begin()
             let result = run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
                                                 statistics: &statistics)
-            statistics.decoder += clock.now - started
-
             let verdict = run.judge(result, prompt: prompt)
+            let decoding = statistics.timer.end(.decoder, started)
+            statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
+                                             tokens: statistics.timer.tokens - tokensBefore))
             if verdict != .speech {
                 statistics.silentWindows[verdict, default: 0] += 1
                 seek += frames
                 continue
             }
+            started = statistics.timer.begin()
             let (pieces, nextSeek) = run.splitter.split(result.tokens, seek: seek, frames: frames)
             for piece in pieces {
                 let text = model.tokenizer.decode(piece.tokens)
@@ -110,6 +114,7 @@ public final class Transcriber {
                 promptResetSince = history.count
             }
             seek = nextSeek
+            statistics.timer.end(.postprocess, started)
         }
         _ = progress?(total, total)
         return Transcript(segments: segments, duration: audio.duration, statistics: statistics)
@@ -180,7 +185,7 @@ private struct Run {
             }
             let result = search.run(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature)
             statistics.decodes += 1
-            statistics.tokens += result.tokens.count + 1
+            statistics.timer.tokens += result.tokens.count + 1
             all.append(result)
             let verdict = FallbackVerdict(result, options: options)
             if verdict.compressionPassed { belowCompressionThreshold.append(result) }

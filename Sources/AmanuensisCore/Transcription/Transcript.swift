@@ -23,14 +23,15 @@ public struct Transcript: Sendable {
     public var text: String { segments.map(\.text).joined() }
 }
 
-/// Where the time of one transcription went, for timing reports.
+/// What happened during one transcription: windows, decodes, silence
+/// verdicts, and where the time went.
 public struct TranscriptionStatistics: Sendable {
     /// Windows started, and of those, the ones judged silent, by rule.
     public var windows = 0
     public var silentWindows: [SilenceVerdict: Int] = [:]
+    /// Decodes run, fallbacks included.
     public var decodes = 0
-    public var tokens = 0
-    public var features: Duration = .zero
-    public var encoder: Duration = .zero
-    public var decoder: Duration = .zero
+    public var timer: StageTimer
+
+    public init(timer: StageTimer) { self.timer = timer }
 }

@@ -19,7 +19,8 @@ import Testing
     static func encode(_ model: WhisperModel) throws -> FloatBuffer {
         let mel = FloatBuffer(try fixture("mel_80x3000.f32"))
         let output = FloatBuffer(count: model.dimensions.audioPositions * model.dimensions.width)
-        withExtendedLifetime(mel) { AudioEncoder(model: model).encode(mel: mel.pointer, into: output.pointer) }
+        var timer = StageTimer(enabled: false)
+        withExtendedLifetime(mel) { AudioEncoder(model: model).encode(mel: mel.pointer, into: output.pointer, timer: &timer) }
         return output
     }
 

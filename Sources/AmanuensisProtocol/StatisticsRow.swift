@@ -1,0 +1,31 @@
+/// One line of `amctl stats`: a timing path's distribution over a period.
+public struct StatisticsRow: Hashable, Sendable {
+    public enum Period: UInt8, Sendable, CaseIterable {
+        case sinceStart = 0
+        case lastFiveMinutes = 1
+
+        public var name: String { self == .sinceStart ? "since_start" : "last_5_minutes" }
+    }
+
+    public var period: Period
+    /// A stage path such as `total.encoder` (amanuensis-protocol(7)).
+    public var path: String
+    public var count: UInt64
+    /// Milliseconds.
+    public var mean: Double
+    public var p50: Double
+    public var p95: Double
+    public var p99: Double
+    public var max: Double
+
+    public init(period: Period, path: String, count: UInt64, mean: Double, p50: Double, p95: Double, p99: Double, max: Double) {
+        self.period = period
+        self.path = path
+        self.count = count
+        self.mean = mean
+        self.p50 = p50
+        self.p95 = p95
+        self.p99 = p99
+        self.max = max
+    }
+}
