@@ -16,8 +16,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     var idleExit = 0.0
     var maximumFrameBytes = 1 << 20
     var maximumAudioSeconds = 4.0 * 3600
-    var maximumConnections = 64
-    var maximumConnectionsPerUser = 16
+    var maximumConnections = 256
+    var maximumConnectionsPerUser = 128
     /// Seconds a client may take to finish a frame it started.
     var readTimeout = 10.0
     /// Seconds a connection may stay silent with nothing in flight.
