@@ -125,11 +125,17 @@ final class Scheduler: Sendable {
                 segments: transcript.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },
                 timings: job.wantsTiming ? timings : [])))
             let wall = (finished - job.received).seconds
+            let stage = { (path: String) in
+                String(format: "%.1f", report.entries.first { $0.path == path }?.milliseconds ?? 0)
+            }
             journal.log(.info, "transcribed \(String(format: "%.1f", transcript.duration)) s for \(job.client) in \(Int(wall * 1000)) ms", [
                 "REQUEST_ID": String(job.requestID), "CLIENT": job.client,
                 "AUDIO_SECONDS": String(format: "%.3f", transcript.duration),
                 "WALL_MS": String(format: "%.1f", wall * 1000),
                 "REALTIME_FACTOR": String(format: "%.4f", wall / max(transcript.duration, 0.001)),
+                "QUEUE_MS": stage("total.queue"), "AUDIO_MS": stage("total.audio"), "MEL_MS": stage("total.mel"),
+                "ENCODER_MS": stage("total.encoder"), "DECODER_MS": stage("total.decoder"),
+                "POSTPROCESS_MS": stage("total.postprocess"),
                 "OUTCOME": "ok",
             ])
             return true

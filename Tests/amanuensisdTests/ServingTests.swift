@@ -33,6 +33,24 @@ import Testing
         #expect(result.standardError.contains(message), "\(result.standardError)")
     }
 
+    /// SIGHUP applies what can change at run time and names what needs a restart.
+    @Test func sighupReloadsTheConfiguration() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start(configuration: "idle_timeout = 300\n")
+        let config = daemon.directory.url.appendingPathComponent("amanuensisd.conf")
+        try "idle_timeout = 60\nstreams = 1\n".write(to: config, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        for _ in 0..<100 where !daemon.log.contains("reload:") { usleep(50_000) }
+        #expect(daemon.log.contains("reload: applied idle_timeout; streams need a restart"), "\(daemon.log)")
+        try "streams = [".write(to: config, atomically: true, encoding: .utf8)
+        kill(daemon.pid, SIGHUP)
+        for _ in 0..<100 where !daemon.log.contains("keeping the running configuration") { usleep(50_000) }
+        #expect(daemon.log.contains("keeping the running configuration"))
+        #expect(try daemon.amctl(["transcribe", Samples.jfk]).standardOutput == Samples.jfkText + "\n")
+        #expect(daemon.log.contains("encoder_ms="), "the request's record carries the stage times")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func outputFormatsAndTiming() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
