@@ -178,6 +178,7 @@ struct Daemon: ParsableCommand {
             while true {
                 Thread.sleep(forTimeInterval: min(1, (watchdog ?? 2) / 2))
                 if watchdog != nil { Notifier.watchdog() }
+                context.scheduler.expireWaiting(olderThan: context.configuration.queueTimeout)
                 let status = context.statusLine
                 if status != lastStatus {
                     Notifier.status(status)

@@ -24,6 +24,10 @@ struct DaemonConfiguration: Sendable, Equatable {
     var idleTimeout = 300.0
     /// Seconds in-flight requests get to finish after SIGTERM.
     var drainTimeout = 30.0
+    /// Requests that may wait for a compute stream; past this, `busy`.
+    var maximumQueued = 256
+    /// Seconds a request may wait for a compute stream; past this, `busy`.
+    var queueTimeout = 60.0
     /// Empty lists allow everyone who can open the socket.
     var allowedUsers: [String] = []
     var allowedGroups: [String] = []
@@ -58,6 +62,8 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("read_timeout", \.readTimeout, Key.seconds(0.1...3600)),
         Key("idle_timeout", \.idleTimeout, Key.seconds(1...86_400)),
         Key("drain_timeout", \.drainTimeout, Key.seconds(0...3600)),
+        Key("max_queued", \.maximumQueued, Key.integer(1...65_536)),
+        Key("queue_timeout", \.queueTimeout, Key.seconds(0.1...3600)),
         Key("allowed_users", \.allowedUsers, Key.names),
         Key("allowed_groups", \.allowedGroups, Key.names),
     ]

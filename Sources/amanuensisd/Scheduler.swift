@@ -16,6 +16,10 @@ final class Scheduler: Sendable {
         var draining = false
         var completed = 0
         var failed = 0
+        /// Requests answered `busy`: refused at a full queue or expired in it.
+        var busy = 0
+        var highWater = 0
+        var waits = StageStatistics.waitHistogram()
     }
 
     private let queues = Mutex(Queues())
@@ -46,30 +50,66 @@ final class Scheduler: Sendable {
         let queued: Int
         let completed: Int
         let failed: Int
+        let busy: Int
+        /// The most streams ever in use at once.
+        let highWater: Int
+        /// Milliseconds requests waited for a stream: p50, p95, p99.
+        let waitPercentiles: (Double, Double, Double)
     }
 
     var counts: Counts {
-        queues.withLock { Counts(active: $0.active, queued: $0.interactive.count + $0.batch.count,
-                                 completed: $0.completed, failed: $0.failed) }
+        queues.withLock {
+            Counts(active: $0.active, queued: $0.interactive.count + $0.batch.count, completed: $0.completed,
+                   failed: $0.failed, busy: $0.busy, highWater: $0.highWater,
+                   waitPercentiles: (Double($0.waits.valueAtPercentile(50)) / 1000, Double($0.waits.valueAtPercentile(95)) / 1000,
+                                     Double($0.waits.valueAtPercentile(99)) / 1000))
+        }
     }
 
     var isIdle: Bool { queues.withLock { $0.active == 0 && $0.interactive.isEmpty && $0.batch.isEmpty } }
 
-    /// Starts the completed and failed counts from zero (`amctl stats --reset`).
+    /// Starts the counts from zero (`amctl stats --reset`).
     func resetCounts() {
         queues.withLock {
             $0.completed = 0
             $0.failed = 0
+            $0.busy = 0
+            $0.highWater = $0.active
+            $0.waits.reset()
         }
     }
 
-    /// Queues a job; refused once the daemon is shutting down.
-    func submit(_ job: Job) throws {
+    /// Queues a job. A full queue answers `busy` at once, with a hint of
+    /// when to retry; so does a daemon that is shutting down, with its own code.
+    func submit(_ job: Job, maximumQueued: Int) throws {
         try queues.withLock { queues in
             guard !queues.draining else { throw ProtocolError(.shuttingDown, "the daemon is shutting down") }
+            guard queues.interactive.count + queues.batch.count < maximumQueued else {
+                queues.busy += 1
+                throw ProtocolError(.busy, "\(maximumQueued) requests are already waiting; retry in a moment")
+            }
             if job.interactive { queues.interactive.append(job) } else { queues.batch.append(job) }
         }
         available.signal()
+    }
+
+    /// Answers `busy` to every job that waited longer than `timeout` for a
+    /// stream, so a client learns it at the deadline, not when a stream frees.
+    func expireWaiting(olderThan timeout: Double) {
+        let now = ContinuousClock.now
+        let expired: [Job] = queues.withLock { queues in
+            let old = { (job: Job) in (now - job.received).seconds > timeout }
+            let gone = queues.interactive.filter(old) + queues.batch.filter(old)
+            queues.interactive.removeAll(where: old)
+            queues.batch.removeAll(where: old)
+            queues.busy += gone.count
+            return gone
+        }
+        for job in expired {
+            job.responder.send(.error(requestID: job.requestID, ProtocolError(
+                .busy, "no compute stream was free within \(Int(timeout)) s; retry later")))
+            job.finish()
+        }
     }
 
     /// Refuses new jobs, then waits up to `timeout` for the admitted ones.
@@ -89,7 +129,11 @@ final class Scheduler: Sendable {
             available.wait()
             let job: Job? = queues.withLock { queues in
                 let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst()
-                if next != nil { queues.active += 1 }
+                if let next {
+                    queues.active += 1
+                    queues.highWater = max(queues.highWater, queues.active)
+                    _ = queues.waits.record(UInt64(max(1, (ContinuousClock.now - next.received).seconds * 1_000_000)))
+                }
                 return next
             }
             guard let job else { continue }

@@ -90,6 +90,7 @@ final class Session {
         case .hello:
             throw ProtocolError(.malformedFrame, "hello may only come first")
         case .transcribe(let request):
+            jobs = jobs.filter { !$0.value.isFinished }
             guard request.requestID != 0, jobs[request.requestID] == nil, rawStreams[request.requestID] == nil else {
                 // Descriptors travel with their request; one that is refused here is closed.
                 if case .descriptor = request.source, let fd = connection.takeDescriptor() { close(fd) }
@@ -183,7 +184,7 @@ final class Session {
                       wantsTiming: request.timing, responder: responder, client: client,
                       received: received, audioDecoding: decoding)
         do {
-            try context.scheduler.submit(job)
+            try context.scheduler.submit(job, maximumQueued: context.configuration.maximumQueued)
             jobs[request.requestID] = job
             responder.send(.accepted(requestID: request.requestID))
         } catch {

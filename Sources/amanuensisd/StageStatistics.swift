@@ -30,6 +30,9 @@ final class StageStatistics: Sendable {
         Microseconds(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
 
+    /// Queue waits, microseconds, up to an hour.
+    static func waitHistogram() -> Histogram<UInt64> { histogram() }
+
     private var minute: Int { Int((ContinuousClock.now - started).components.seconds / 60) }
 
     func record(_ report: TimingReport) {

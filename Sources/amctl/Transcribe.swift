@@ -34,6 +34,9 @@ extension AmCtl {
         @Flag(name: .shortAndLong, help: "Print the request's timing tree on standard error.")
         var verbose = false
 
+        @Flag(help: "Exit with status 4 when the daemon is busy instead of retrying with backoff.")
+        var noRetry = false
+
         @Argument(help: "Audio files, or - with --raw.", completion: .file())
         var files: [String]
 
@@ -74,33 +77,64 @@ extension AmCtl {
                               beamSize: beamSize ?? 0, initialPrompt: prompt ?? "")
         }
 
+        /// Sends one file (or standard input) and prints its result. A `busy`
+        /// answer is retried with exponential backoff (0.2 s doubling to 3.2 s,
+        /// about a minute in all) unless --no-retry; raw audio is kept for that.
         private func transcribe(_ file: String, id: UInt32, client: DaemonClient) throws {
-            if let raw {
-                try client.send(.transcribe(request(id, source: .raw(try parsedRaw(raw)))))
-                try streamStandardInput(id: id, client: client)
-            } else {
-                let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-                guard descriptor >= 0 else {
-                    printError("\(file): \(String(cString: strerror(errno)))")
-                    throw ExitStatus.transcriptionFailed
+            var rawAudio: [UInt8]?
+            var delay = 0.2
+            for attempt in 0... {
+                do {
+                    if let raw {
+                        try client.send(.transcribe(request(id, source: .raw(try parsedRaw(raw)))))
+                        if let rawAudio {
+                            for chunk in stride(from: 0, to: rawAudio.count, by: 32 * 1024) {
+                                try client.send(.audio(requestID: id, bytes: Array(rawAudio[chunk..<min(chunk + 32 * 1024, rawAudio.count)])))
+                            }
+                            try client.send(.audioEnd(requestID: id))
+                        } else {
+                            rawAudio = try streamStandardInput(id: id, client: client)
+                        }
+                    } else {
+                        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+                        guard descriptor >= 0 else {
+                            printError("\(file): \(String(cString: strerror(errno)))")
+                            throw ExitStatus.transcriptionFailed
+                        }
+                        defer { close(descriptor) }
+                        try client.send(.transcribe(request(id, source: .descriptor)), attaching: descriptor)
+                    }
+                    return try awaitResult(id: id, file: file == "-" ? "stdin" : file, client: client)
+                } catch let busy as Busy {
+                    guard !noRetry, attempt < 20 else {
+                        printError("\(file == "-" ? "stdin" : file): \(busy.message)")
+                        throw ExitStatus.busy
+                    }
+                    usleep(UInt32(delay * 1_000_000))
+                    delay = min(delay * 2, 3.2)
                 }
-                defer { close(descriptor) }
-                try client.send(.transcribe(request(id, source: .descriptor)), attaching: descriptor)
             }
-            try awaitResult(id: id, file: file == "-" ? "stdin" : file, client: client)
+        }
+
+        /// The daemon answered `busy`: worth another try later.
+        private struct Busy: Error {
+            let message: String
         }
 
         /// Sends standard input as it arrives, so a recording is on the wire
-        /// by the time it ends.
-        private func streamStandardInput(id: UInt32, client: DaemonClient) throws {
+        /// by the time it ends; returns it, for a retry.
+        private func streamStandardInput(id: UInt32, client: DaemonClient) throws -> [UInt8] {
             var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+            var kept: [UInt8] = []
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 guard count > 0 else { break }
                 try client.send(.audio(requestID: id, bytes: Array(buffer[0..<count])))
+                kept += buffer[0..<count]
             }
             try client.send(.audioEnd(requestID: id))
+            return kept
         }
 
         private func awaitResult(id: UInt32, file: String, client: DaemonClient) throws {
@@ -126,8 +160,9 @@ extension AmCtl {
                     if verbose { printDiagnostic("timing of \(file):\n" + TimingTree.render(result.timings)) }
                     return
                 case .error(_, let error):
+                    if error.code == .busy { throw Busy(message: error.message) }
                     printError("\(file): \(error.message)")
-                    throw error.code == .busy || error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed
+                    throw error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed
                 }
             }
         }
