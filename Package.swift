@@ -50,7 +50,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "amanuensis-bench",
-            dependencies: ["AmanuensisCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .target(name: "TestSupport", dependencies: ["AmanuensisCore"], path: "Tests/TestSupport"),
         .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile", "TestSupport"]),
