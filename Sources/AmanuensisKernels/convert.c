@@ -44,3 +44,28 @@ void am_bf16_to_f32(const void *src, float *dst, size_t count) {
         memcpy(&dst[i], &bits, sizeof bits);
     }
 }
+
+/* Float to half, round to nearest even; overflow becomes infinity. */
+static inline uint16_t float_to_half(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    const uint16_t sign = (uint16_t)((bits >> 16) & 0x8000u);
+    const uint32_t magnitude = bits & 0x7fffffffu;
+    if (magnitude >= 0x7f800000u) return sign | 0x7c00u | (magnitude > 0x7f800000u ? 0x200u : 0);
+    if (magnitude >= 0x477ff000u) return sign | 0x7c00u;
+    if (magnitude < 0x38800000u) {
+        /* Subnormal or zero: scale into the subnormal range and round. */
+        float scaled = fabsf(f) * 0x1p24f;
+        return sign | (uint16_t)nearbyintf(scaled);
+    }
+    uint32_t rounded = magnitude + 0xfffu + ((magnitude >> 13) & 1u);
+    return sign | (uint16_t)((rounded - 0x38000000u) >> 13);
+}
+
+void am_f32_to_f16(const float *src, void *dst, size_t count) {
+    unsigned char *bytes = dst;
+    for (size_t i = 0; i < count; i++) {
+        uint16_t h = float_to_half(src[i]);
+        memcpy(bytes + 2 * i, &h, sizeof h);
+    }
+}

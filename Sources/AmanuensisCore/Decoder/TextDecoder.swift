@@ -23,6 +23,8 @@ final class TextDecoder {
     private let finalRows: FloatBuffer
     /// `[rows, vocabulary]`: the logits of the rows asked for in `forward`.
     let logits: FloatBuffer
+    /// The C kernels for this CPU, chosen once.
+    private let kernels = am_kernels_select()!.pointee
 
     private var dimensions: WhisperDimensions { model.dimensions }
     /// The most token rows one forward call may carry (a full-length prompt).
@@ -72,7 +74,7 @@ final class TextDecoder {
         let weights = model.weights
         for (row, token) in tokens.enumerated() {
             let target = x.pointer + row * width
-            target.update(from: weights.embedding.pointer + token * width, count: width)
+            am_f16_to_f32(weights.embedding.pointer + token * width, target, width)
             am_add_f32(weights.decoderPositions.pointer + (position + row % perSequence) * width, target, width)
         }
         for (index, layer) in weights.decoderLayers.enumerated() {
@@ -86,9 +88,15 @@ final class TextDecoder {
         for (index, row) in logitRows.enumerated() {
             weights.decoderNorm.apply(x.pointer + row * width, rows: 1, width: width, into: finalRows.pointer + index * width)
         }
-        Gemm.multiply(m: logitRows.count, n: d.vocabularySize, k: width, a: finalRows.pointer, lda: width,
-                      b: weights.embedding.pointer, ldb: width, transposeB: true,
-                      c: logits.pointer, ldc: d.vocabularySize)
+        projectToVocabulary(rows: logitRows.count)
+    }
+
+    /// logits = final rows · embeddingᵀ: a memory-bound read of the float16
+    /// embedding, each row read once for all rows of x.
+    private func projectToVocabulary(rows: Int) {
+        let d = dimensions
+        kernels.logits_f16(model.weights.embedding.pointer, finalRows.pointer, logits.pointer,
+                           rows, d.width, 0, d.vocabularySize, d.vocabularySize)
     }
 
     private func selfAttention(_ layer: DecoderLayer, layerIndex: Int, sequences: Int, perSequence: Int, position: Int) {

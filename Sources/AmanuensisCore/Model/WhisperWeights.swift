@@ -50,8 +50,9 @@ struct WhisperWeights: Sendable {
     let encoderPositions: FloatBuffer
     let encoderLayers: [EncoderLayer]
     let encoderNorm: LayerNorm
-    /// `[vocabulary, width]`: token embedding and, tied, the output projection.
-    let embedding: FloatBuffer
+    /// `[vocabulary, width]`, float16: token embedding and, tied, the output
+    /// projection, whose read dominates every decoding step.
+    let embedding: HalfBuffer
     let decoderPositions: FloatBuffer
     let decoderLayers: [DecoderLayer]
     let decoderNorm: LayerNorm
@@ -107,7 +108,7 @@ struct WhisperWeights: Sendable {
                 feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
-        embedding = try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
+        embedding = HalfBuffer(converting: try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width]))
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
@@ -129,7 +130,7 @@ struct WhisperWeights: Sendable {
     /// Bytes held by the converted weights.
     var bytes: Int {
         var buffers: [FloatBuffer] = [conv1.weight, conv1.bias, conv2.weight, conv2.bias, encoderPositions,
-                                      encoderNorm.gamma, encoderNorm.beta, embedding, decoderPositions,
+                                      encoderNorm.gamma, encoderNorm.beta, decoderPositions,
                                       decoderNorm.gamma, decoderNorm.beta]
         for layer in encoderLayers {
             for linear in [layer.queryKeyValue, layer.attentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
@@ -146,7 +147,7 @@ struct WhisperWeights: Sendable {
                 buffers += [norm.gamma, norm.beta]
             }
         }
-        return buffers.reduce(0) { $0 + $1.bytes }
+        return buffers.reduce(embedding.bytes) { $0 + $1.bytes }
     }
 }
 

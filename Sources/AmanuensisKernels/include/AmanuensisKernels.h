@@ -18,6 +18,8 @@
  * packed without padding). */
 void am_f16_to_f32(const void *src, float *dst, size_t count);
 void am_bf16_to_f32(const void *src, float *dst, size_t count);
+/* float32 to IEEE half, rounding to nearest even. */
+void am_f32_to_f16(const float *src, void *dst, size_t count);
 
 /* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
  * rows of `cols` values. `x` and `y` may be the same buffer. */
@@ -43,5 +45,23 @@ float am_logsumexp_f32(const float *x, size_t count);
 
 /* Index of the largest value (the first one on ties). */
 size_t am_argmax_f32(const float *x, size_t count);
+
+/* logits[r · vocabulary + v] = x[r] · embedding[v] for v in [first, last),
+ * with `embedding` float16 `[vocabulary, width]` and `rows` rows of x. The
+ * range lets callers split the vocabulary between threads. */
+typedef void (*am_logits_f16_fn)(const uint16_t *embedding, const float *x, float *logits,
+                                 size_t rows, size_t width, size_t first, size_t last, size_t vocabulary);
+void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+
+/* The kernels of one instruction set. */
+typedef struct {
+    const char *isa;
+    am_logits_f16_fn logits_f16;
+} am_kernels;
+
+/* The best table for this CPU (or the one AMANUENSIS_FORCE_ISA names). */
+const am_kernels *am_kernels_select(void);
 
 #endif
