@@ -10,8 +10,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Measure the timing instrumentation's overhead (timer on against off).")
 
-        @Option(help: "The model directory.")
-        var model: String = ModelLocation.defaultDirectory("tiny.en")
+        @OptionGroup var model: ModelOptions
 
         @Option(help: "Pairs of runs (one timed, one untimed).")
         var runs = 10
@@ -20,7 +19,7 @@ extension Bench {
         var file: String
 
         func run() throws {
-            let transcriber = try Transcriber(model: try WhisperModel(directory: URL(fileURLWithPath: model)))
+            let transcriber = try Transcriber(model: try model.load())
             let audio = try AudioFileDecoder.decode(path: file)
             _ = try transcriber.transcribe(audio)
             var timed: [Double] = [], untimed: [Double] = []

@@ -8,8 +8,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Transcribe files in process, several times each, and report the timings.")
 
-        @Option(help: "The model directory (model.bin, config.json, vocabulary).")
-        var model: String = ModelLocation.defaultDirectory("tiny.en")
+        @OptionGroup var model: ModelOptions
 
         @Option(help: "Timed runs per file, after one warm-up run.")
         var runs = 3
@@ -27,7 +26,7 @@ extension Bench {
 
         func run() throws {
             let loadStarted = ContinuousClock.now
-            let whisper = try WhisperModel(directory: URL(fileURLWithPath: model))
+            let whisper = try model.load()
             let loadTime = ContinuousClock.now - loadStarted
             var options = DecodingOptions()
             options.beamSize = beamSize
@@ -54,7 +53,7 @@ extension Bench {
                     wallMilliseconds: Summary(walls), stageMilliseconds: stages.mapValues(Summary.init),
                     realtimeFactor: Summary(walls).median / 1000 / audio.duration))
             }
-            let report = SingleReport(model: model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
+            let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
                                       beamSize: beamSize, computeType: "float32", files: results)
             print(try JSONOutput.encode(report))
         }
