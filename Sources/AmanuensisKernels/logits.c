@@ -11,16 +11,21 @@
 #include <immintrin.h>
 #include <string.h>
 
+/* Overwrites, or adds to what is there (a bias, a residual). */
+static inline void store(float *target, float value, int accumulate) {
+    *target = accumulate ? *target + value : value;
+}
+
 /* Scalar reference: the meaning of every variant. */
 void am_logits_f16_c(const uint16_t *embedding, const float *x, float *logits,
-                     size_t rows, size_t width, size_t first, size_t last, size_t vocabulary) {
+                     size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate) {
     float row[width];
     for (size_t v = first; v < last; v++) {
         am_f16_to_f32(embedding + v * width, row, width);
         for (size_t r = 0; r < rows; r++) {
             float sum = 0.0f;
             for (size_t i = 0; i < width; i++) sum += x[r * width + i] * row[i];
-            logits[r * vocabulary + v] = sum;
+            store(logits + r * vocabulary + v, sum, accumulate);
         }
     }
 }
@@ -44,9 +49,9 @@ static inline float horizontal_sum_avx2(__m256 v) {
 
 __attribute__((target("avx2,fma,f16c")))
 void am_logits_f16_avx2(const uint16_t *embedding, const float *x, float *logits,
-                        size_t rows, size_t width, size_t first, size_t last, size_t vocabulary) {
+                        size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate) {
     if (rows > MAXIMUM_ROWS || width % 8 != 0) {
-        am_logits_f16_c(embedding, x, logits, rows, width, first, last, vocabulary);
+        am_logits_f16_c(embedding, x, logits, rows, width, first, last, vocabulary, accumulate);
         return;
     }
     if (rows > 1) {
@@ -58,7 +63,7 @@ void am_logits_f16_avx2(const uint16_t *embedding, const float *x, float *logits
                 const __m256 w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(e + i)));
                 for (size_t r = 0; r < rows; r++) sums[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * width + i), w, sums[r]);
             }
-            for (size_t r = 0; r < rows; r++) logits[r * vocabulary + v] = horizontal_sum_avx2(sums[r]);
+            for (size_t r = 0; r < rows; r++) store(logits + r * vocabulary + v, horizontal_sum_avx2(sums[r]), accumulate);
         }
         return;
     }
@@ -75,17 +80,17 @@ void am_logits_f16_avx2(const uint16_t *embedding, const float *x, float *logits
                     sums[b] = _mm256_fmadd_ps(xi, w, sums[b]);
                 }
             }
-            for (size_t b = 0; b < BLOCK; b++) logits[r * vocabulary + v + b] = horizontal_sum_avx2(sums[b]);
+            for (size_t b = 0; b < BLOCK; b++) store(logits + r * vocabulary + v + b, horizontal_sum_avx2(sums[b]), accumulate);
         }
     }
-    if (v < last) am_logits_f16_c(embedding, x, logits, rows, width, v, last, vocabulary);
+    if (v < last) am_logits_f16_c(embedding, x, logits, rows, width, v, last, vocabulary, accumulate);
 }
 
 __attribute__((target("avx512f")))
 void am_logits_f16_avx512(const uint16_t *embedding, const float *x, float *logits,
-                          size_t rows, size_t width, size_t first, size_t last, size_t vocabulary) {
+                          size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate) {
     if (rows > MAXIMUM_ROWS || width % 16 != 0) {
-        am_logits_f16_c(embedding, x, logits, rows, width, first, last, vocabulary);
+        am_logits_f16_c(embedding, x, logits, rows, width, first, last, vocabulary, accumulate);
         return;
     }
     if (rows > 1) {
@@ -97,7 +102,7 @@ void am_logits_f16_avx512(const uint16_t *embedding, const float *x, float *logi
                 const __m512 w = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(e + i)));
                 for (size_t r = 0; r < rows; r++) sums[r] = _mm512_fmadd_ps(_mm512_loadu_ps(x + r * width + i), w, sums[r]);
             }
-            for (size_t r = 0; r < rows; r++) logits[r * vocabulary + v] = _mm512_reduce_add_ps(sums[r]);
+            for (size_t r = 0; r < rows; r++) store(logits + r * vocabulary + v, _mm512_reduce_add_ps(sums[r]), accumulate);
         }
         return;
     }
@@ -113,8 +118,8 @@ void am_logits_f16_avx512(const uint16_t *embedding, const float *x, float *logi
                     sums[b] = _mm512_fmadd_ps(xi, w, sums[b]);
                 }
             }
-            for (size_t b = 0; b < BLOCK; b++) logits[r * vocabulary + v + b] = _mm512_reduce_add_ps(sums[b]);
+            for (size_t b = 0; b < BLOCK; b++) store(logits + r * vocabulary + v + b, _mm512_reduce_add_ps(sums[b]), accumulate);
         }
     }
-    if (v < last) am_logits_f16_c(embedding, x, logits, rows, width, v, last, vocabulary);
+    if (v < last) am_logits_f16_c(embedding, x, logits, rows, width, v, last, vocabulary, accumulate);
 }

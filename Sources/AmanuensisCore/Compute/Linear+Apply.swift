@@ -1,6 +1,9 @@
 import AmanuensisKernels
 
 extension Linear {
+    /// The most rows for which the float16 kernel beats a GEMM.
+    static let halfPrecisionRows = 8
+
     /// y = x·Wᵀ + b for `rows` rows, or y += x·Wᵀ + b with `accumulate` (the
     /// residual connection, written in place without a temporary).
     func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
@@ -8,6 +11,12 @@ extension Linear {
             for row in 0..<rows { am_add_f32(bias.pointer, y + row * outputs, outputs) }
         } else {
             am_broadcast_row_f32(bias.pointer, y, rows, outputs)
+        }
+        // A decoding step has a row or a few: then the cost is reading the
+        // weights, and the float16 copy halves it.
+        if let half, rows <= Self.halfPrecisionRows {
+            CPUKernels.selected.logits_f16(half.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
+            return
         }
         Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,
                       b: weight.pointer, ldb: inputs, transposeB: true,

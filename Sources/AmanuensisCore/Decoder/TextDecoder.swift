@@ -23,8 +23,6 @@ final class TextDecoder {
     private let finalRows: FloatBuffer
     /// `[rows, vocabulary]`: the logits of the rows asked for in `forward`.
     let logits: FloatBuffer
-    /// The C kernels for this CPU, chosen once.
-    private let kernels = am_kernels_select()!.pointee
 
     private var dimensions: WhisperDimensions { model.dimensions }
     /// The most token rows one forward call may carry (a full-length prompt).
@@ -95,8 +93,8 @@ final class TextDecoder {
     /// embedding, each row read once for all rows of x.
     private func projectToVocabulary(rows: Int) {
         let d = dimensions
-        kernels.logits_f16(model.weights.embedding.pointer, finalRows.pointer, logits.pointer,
-                           rows, d.width, 0, d.vocabularySize, d.vocabularySize)
+        CPUKernels.selected.logits_f16(model.weights.embedding.pointer, finalRows.pointer, logits.pointer,
+                           rows, d.width, 0, d.vocabularySize, d.vocabularySize, 0)
     }
 
     private func selfAttention(_ layer: DecoderLayer, layerIndex: Int, sequences: Int, perSequence: Int, position: Int) {

@@ -6,6 +6,9 @@ struct Linear: Sendable {
     let bias: FloatBuffer
     let outputs: Int
     let inputs: Int
+    /// W in float16 too, for layers that mostly see one row at a time (the
+    /// decoder's): their cost is reading W.
+    var half: HalfBuffer?
 }
 
 struct LayerNorm: Sendable {
@@ -114,15 +117,15 @@ struct WhisperWeights: Sendable {
             let p = "decoder/layer_\(index)/"
             return DecoderLayer(
                 selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
-                selfQueryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                selfAttentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
+                selfQueryKeyValue: try reader.linear(half: true, p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
+                selfAttentionOutput: try reader.linear(half: true, p + "self_attention/linear_1", outputs: width, inputs: width),
                 crossAttentionNorm: try reader.layerNorm(p + "attention/layer_norm", width: width),
-                crossQuery: try reader.linear(p + "attention/linear_0", outputs: width, inputs: width),
+                crossQuery: try reader.linear(half: true, p + "attention/linear_0", outputs: width, inputs: width),
                 crossKeyValue: try reader.linear(p + "attention/linear_1", outputs: 2 * width, inputs: width),
-                crossAttentionOutput: try reader.linear(p + "attention/linear_2", outputs: width, inputs: width),
+                crossAttentionOutput: try reader.linear(half: true, p + "attention/linear_2", outputs: width, inputs: width),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
-                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
-                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
+                feedForwardIn: try reader.linear(half: true, p + "ffn/linear_0", outputs: feedForward, inputs: width),
+                feedForwardOut: try reader.linear(half: true, p + "ffn/linear_1", outputs: width, inputs: feedForward))
         }
         decoderNorm = try reader.layerNorm("decoder/layer_norm", width: width)
     }
@@ -138,16 +141,18 @@ struct WhisperWeights: Sendable {
             }
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }
+        var halfBytes = 0
         for layer in decoderLayers {
             for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery, layer.crossKeyValue,
                            layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
                 buffers += [linear.weight, linear.bias]
+                halfBytes += linear.half?.bytes ?? 0
             }
             for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
                 buffers += [norm.gamma, norm.beta]
             }
         }
-        return buffers.reduce(embedding.bytes) { $0 + $1.bytes }
+        return buffers.reduce(embedding.bytes + halfBytes) { $0 + $1.bytes }
     }
 }
 
@@ -198,10 +203,10 @@ private struct TensorReader {
         return try convert(variable)
     }
 
-    func linear(_ scope: String, outputs: Int, inputs: Int, storedShape: [Int]? = nil) throws -> Linear {
-        Linear(weight: try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs]),
-               bias: try tensor(scope + "/bias", shape: [outputs]),
-               outputs: outputs, inputs: inputs)
+    func linear(half: Bool = false, _ scope: String, outputs: Int, inputs: Int, storedShape: [Int]? = nil) throws -> Linear {
+        let weight = try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs])
+        return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]),
+                      outputs: outputs, inputs: inputs, half: half ? HalfBuffer(converting: weight) : nil)
     }
 
     func layerNorm(_ scope: String, width: Int) throws -> LayerNorm {

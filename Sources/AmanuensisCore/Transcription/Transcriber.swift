@@ -85,9 +85,11 @@ public final class Transcriber {
             let prompt = try run.makePrompt(previous: history[promptResetSince...])
             let tokensBefore = statistics.timer.tokens
             started = statistics.timer.begin()
-            let result = run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
-                                                statistics: &statistics)
-            let verdict = run.judge(result, prompt: prompt)
+            let (result, verdict) = ComputeThreads.singleThreaded {
+                let result = run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
+                                                    statistics: &statistics)
+                return (result, run.judge(result, prompt: prompt))
+            }
             let decoding = statistics.timer.end(.decoder, started)
             statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
                                              tokens: statistics.timer.tokens - tokensBefore))

@@ -46,14 +46,17 @@ float am_logsumexp_f32(const float *x, size_t count);
 /* Index of the largest value (the first one on ties). */
 size_t am_argmax_f32(const float *x, size_t count);
 
-/* logits[r · vocabulary + v] = x[r] · embedding[v] for v in [first, last),
- * with `embedding` float16 `[vocabulary, width]` and `rows` rows of x. The
- * range lets callers split the vocabulary between threads. */
+/* logits[r · vocabulary + v] (+)= x[r] · embedding[v] for v in [first, last),
+ * with `embedding` float16 `[vocabulary, width]` and `rows` rows of x; with
+ * `accumulate` the products are added to what `logits` holds. The same
+ * product serves every linear layer of a decoding step (few rows, float16
+ * weights `[outputs, inputs]`), where reading the weights is the cost. The
+ * range lets callers split the work between threads. */
 typedef void (*am_logits_f16_fn)(const uint16_t *embedding, const float *x, float *logits,
-                                 size_t rows, size_t width, size_t first, size_t last, size_t vocabulary);
-void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
-void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
-void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+                                 size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate);
+void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
 /* The kernels of one instruction set. */
 typedef struct {

@@ -15,13 +15,17 @@ import Testing
         am_f32_to_f16(weights, &halves, weights.count)
         let x = (0..<(rows * width)).map { _ in Float.random(in: -2...2, using: &generator) }
         var reference = [Float](repeating: 0, count: rows * vocabulary)
-        am_logits_f16_c(halves, x, &reference, rows, width, 0, vocabulary, vocabulary)
+        am_logits_f16_c(halves, x, &reference, rows, width, 0, vocabulary, vocabulary, 0)
         let selected = am_kernels_select()!.pointee
         for (name, kernel) in Self.variants where name == "avx2" || String(cString: selected.isa) == "avx512" {
             var ours = [Float](repeating: 0, count: rows * vocabulary)
-            kernel(halves, x, &ours, rows, width, 0, vocabulary, vocabulary)
+            kernel(halves, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
             let largest = zip(ours, reference).map { abs($0 - $1) }.max()!
             #expect(largest <= 1e-3, "\(name), \(rows)×\(width): max difference \(largest)")
+            // Accumulating adds the same products to what is there.
+            kernel(halves, x, &ours, rows, width, 0, vocabulary, vocabulary, 1)
+            let doubled = zip(ours, reference).map { abs($0 - 2 * $1) }.max()!
+            #expect(doubled <= 2e-3, "\(name) accumulating: max difference \(doubled)")
         }
     }
 
