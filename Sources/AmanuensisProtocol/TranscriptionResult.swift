@@ -11,6 +11,9 @@ public struct TranscriptionResult: Hashable, Sendable {
             self.end = end
             self.text = text
         }
+
+        /// The text without Whisper's leading space (for subtitles).
+        public var trimmedText: String { text.trimmingCharacters(in: " ") }
     }
 
     /// One node of the request's timing tree, keyed by its dotted path

@@ -44,14 +44,10 @@ extension Bench {
             for thread in threads { thread.wait() }
             let wall = (ContinuousClock.now - started).milliseconds / 1000
             let result = tally.withLock { $0 }
-            let latencies = Summary(result.latencies)
-            let sorted = result.latencies.sorted()
-            func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
             let report = LoadReport(
                 clients: clients, requestsPerClient: requests, clip: clip, succeeded: result.succeeded,
-                errors: result.errors, busyRetries: result.busyRetries, latencyMilliseconds: latencies,
-                latencyP50Milliseconds: percentile(0.5), latencyP95Milliseconds: percentile(0.95),
-                latencyP99Milliseconds: percentile(0.99), wallSeconds: wall,
+                errors: result.errors, busyRetries: result.busyRetries, latencyMilliseconds: Summary(result.latencies),
+                wallSeconds: wall,
                 audioSecondsPerSecond: result.audioSeconds / wall,
                 daemonPeakRSSBytes: Self.peakResidentBytes(pid: daemonPID.withLock { $0 }))
             print(try JSONOutput.encode(report))
@@ -131,10 +127,8 @@ extension Bench {
         let succeeded: Int
         let errors: [String: Int]
         let busyRetries: Int
+        /// Median is p50.
         let latencyMilliseconds: Summary
-        let latencyP50Milliseconds: Double
-        let latencyP95Milliseconds: Double
-        let latencyP99Milliseconds: Double
         let wallSeconds: Double
         let audioSecondsPerSecond: Double
         let daemonPeakRSSBytes: Int

@@ -1,10 +1,13 @@
 import Foundation
 
-/// Min, median and max of repeated measurements.
+/// Min, median, p95, p99 and max of repeated measurements.
 struct Summary: Encodable {
     let min: Double
     let median: Double
     let max: Double
+
+    let p95: Double
+    let p99: Double
 
     init(_ values: [Double]) {
         let sorted = values.sorted()
@@ -12,6 +15,9 @@ struct Summary: Encodable {
         max = sorted.last ?? 0
         let middle = sorted.count / 2
         median = sorted.isEmpty ? 0 : sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[Swift.min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+        p95 = percentile(0.95)
+        p99 = percentile(0.99)
     }
 }
 

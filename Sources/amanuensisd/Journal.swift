@@ -32,13 +32,11 @@ final class Journal: Sendable {
         if toJournal {
             var entries = ["MESSAGE=\(message)", "PRIORITY=\(priority.rawValue)", "SYSLOG_IDENTIFIER=amanuensisd"]
             entries += fields.map { "\($0.key)=\($0.value)" }
-            var storage = entries.map { Array($0.utf8) }
-            var vectors = storage.indices.map { index in
-                storage[index].withUnsafeMutableBytes { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
-            }
-            // The vectors point into `storage`, which lives until after the call.
-            _ = withExtendedLifetime(storage) { sd_journal_sendv(&vectors, Int32(vectors.count)) }
-            storage.removeAll()
+            // C copies the vectors point into, freed after the call.
+            let copies = entries.map { strdup($0)! }
+            defer { copies.forEach { free($0) } }
+            var vectors = copies.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0)) }
+            _ = sd_journal_sendv(&vectors, Int32(vectors.count))
         } else {
             var line = "amanuensisd: \(message)"
             for (key, value) in fields { line += " \(key.lowercased())=\(value.contains(" ") ? "\"\(value)\"" : value)" }

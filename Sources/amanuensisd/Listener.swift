@@ -94,7 +94,12 @@ final class Listener: @unchecked Sendable {
         var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
         while true {
-            guard poll(&descriptors, 2, -1) >= 0 || errno == EINTR else { return nil }
+            descriptors[0].revents = 0
+            descriptors[1].revents = 0
+            if poll(&descriptors, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
             if descriptors[1].revents != 0 { return nil }
             guard descriptors[0].revents != 0 else { continue }
             let fd = CPosixShim_accept_cloexec(descriptor)

@@ -217,14 +217,6 @@ final class Session {
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, 64, file) != nil else { return "?" }
-        return String(cString: buffer).trimmingCharacters(in: "\n")
-    }
-}
-
-extension String {
-    func trimmingCharacters(in character: Character) -> String {
-        var text = self
-        while text.last == character { text.removeLast() }
-        return text
+        return String(String(cString: buffer).prefix { $0 != "\n" })
     }
 }

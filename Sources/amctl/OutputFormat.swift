@@ -25,11 +25,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             return object + "}\n"
         case .srt:
             return result.segments.enumerated().map { index, segment in
-                "\(index + 1)\n\(Self.clock(segment.start, ",")) --> \(Self.clock(segment.end, ","))\n\(segment.text.trimmingSpaces)\n\n"
+                "\(index + 1)\n\(Self.clock(segment.start, ",")) --> \(Self.clock(segment.end, ","))\n\(segment.trimmedText)\n\n"
             }.joined()
         case .vtt:
             return "WEBVTT\n\n" + result.segments.map { segment in
-                "\(Self.clock(segment.start, ".")) --> \(Self.clock(segment.end, "."))\n\(segment.text.trimmingSpaces)\n\n"
+                "\(Self.clock(segment.start, ".")) --> \(Self.clock(segment.end, "."))\n\(segment.trimmedText)\n\n"
             }.joined()
         }
     }
@@ -43,12 +43,5 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         }
         return "\(pad(milliseconds / 3_600_000, 2)):\(pad(milliseconds / 60_000 % 60, 2)):\(pad(milliseconds / 1000 % 60, 2))"
             + separator + pad(milliseconds % 1000, 3)
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -97,12 +97,8 @@ import Testing
         })
         let directory = try TemporaryDirectory()
         let path = try directory.file("liar.wav", contents: header + samples).path
-        do {
-            let audio = try AudioFileDecoder.decode(path: path)
-            #expect(audio.samples.count == 1_000)
-        } catch let error as AudioError {
-            #expect(error.message.contains("liar.wav"))
-        }
+        let audio = try AudioFileDecoder.decode(path: path)
+        #expect(audio.samples.count == 1_000)
     }
 
     @Test func audioOverTheDurationLimitIsRefused() throws {
