@@ -47,6 +47,8 @@ import Testing
         for _ in 0..<100 where !daemon.log.contains("keeping the running configuration") { usleep(50_000) }
         #expect(daemon.log.contains("keeping the running configuration"))
         #expect(try daemon.amctl(["transcribe", Samples.jfk]).standardOutput == Samples.jfkText + "\n")
+        // The record is written just after the answer goes out.
+        for _ in 0..<100 where !daemon.log.contains("encoder_ms=") { usleep(20_000) }
         #expect(daemon.log.contains("encoder_ms="), "the request's record carries the stage times")
         #expect(daemon.stop() == 0)
     }
