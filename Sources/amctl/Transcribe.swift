@@ -78,12 +78,13 @@ extension AmCtl {
         }
 
         /// Sends one file (or standard input) and prints its result. A `busy`
-        /// answer is retried with exponential backoff (0.2 s doubling to 3.2 s,
-        /// about a minute in all) unless --no-retry; raw audio is kept for that.
+        /// answer is retried with exponential backoff (0.2 s doubling to 3.2 s)
+        /// for up to five minutes unless --no-retry; raw audio is kept for that.
         private func transcribe(_ file: String, id: UInt32, client: DaemonClient) throws {
             var rawAudio: [UInt8]?
             var delay = 0.2
-            for attempt in 0... {
+            let deadline = ContinuousClock.now + .seconds(300)
+            while true {
                 do {
                     if let raw {
                         try client.send(.transcribe(request(id, source: .raw(try parsedRaw(raw)))))
@@ -106,7 +107,7 @@ extension AmCtl {
                     }
                     return try awaitResult(id: id, file: file == "-" ? "stdin" : file, client: client)
                 } catch let busy as Busy {
-                    guard !noRetry, attempt < 20 else {
+                    guard !noRetry, ContinuousClock.now + .milliseconds(Int(delay * 1000)) < deadline else {
                         printError("\(file == "-" ? "stdin" : file): \(busy.message)")
                         throw ExitStatus.busy
                     }
