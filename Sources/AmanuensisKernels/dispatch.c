@@ -9,9 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const am_kernels table_c = { "c", am_logits_f16_c };
-static const am_kernels table_avx2 = { "avx2", am_logits_f16_avx2 };
-static const am_kernels table_avx512 = { "avx512", am_logits_f16_avx512 };
+static const am_kernels table_c = {
+    "c", am_logits_f16_c, am_softmax_rows_c, am_layer_norm_c, am_quantize_s8_c,
+};
+static const am_kernels table_avx2 = {
+    "avx2", am_logits_f16_avx2, am_softmax_rows_avx2, am_layer_norm_avx2, am_quantize_s8_avx2,
+};
+static const am_kernels table_avx512 = {
+    "avx512", am_logits_f16_avx512, am_softmax_rows_avx512, am_layer_norm_avx512, am_quantize_s8_avx512,
+};
 
 /* __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state (XGETBV). */
 static int has_avx2(void) {
@@ -19,12 +25,20 @@ static int has_avx2(void) {
 }
 static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 
-const am_kernels *am_kernels_select(void) {
+const am_kernels *am_kernels_for(const char *isa) {
     __builtin_cpu_init();
+    if (strcmp(isa, "c") == 0) return &table_c;
+    if (strcmp(isa, "avx2") == 0 && has_avx2()) return &table_avx2;
+    if (strcmp(isa, "avx512") == 0 && has_avx512()) return &table_avx512;
+    return NULL;
+}
+
+const am_kernels *am_kernels_select(void) {
     const char *forced = getenv("AMANUENSIS_FORCE_ISA");
-    if (forced && strcmp(forced, "c") == 0) return &table_c;
-    if (forced && strcmp(forced, "avx2") == 0 && has_avx2()) return &table_avx2;
-    if (has_avx512() && !(forced && strcmp(forced, "avx2") == 0)) return &table_avx512;
-    if (has_avx2()) return &table_avx2;
-    return &table_c;
+    const am_kernels *table = forced ? am_kernels_for(forced) : NULL;
+    if (table) return table;
+    table = am_kernels_for("avx512");
+    if (table) return table;
+    table = am_kernels_for("avx2");
+    return table ? table : &table_c;
 }

@@ -2,43 +2,8 @@
 #include <math.h>
 #include <string.h>
 
-void am_layer_norm_f32(const float *x, float *y, const float *gamma, const float *beta,
-                       size_t rows, size_t cols, float eps) {
-    for (size_t r = 0; r < rows; r++) {
-        const float *in = x + r * cols;
-        float *out = y + r * cols;
-        /* Two passes in float: the mean first, then the centred variance,
-         * which avoids the cancellation of the sum-of-squares form. */
-        float sum = 0.0f;
-        for (size_t c = 0; c < cols; c++) sum += in[c];
-        const float mean = sum / (float)cols;
-        float squares = 0.0f;
-        for (size_t c = 0; c < cols; c++) {
-            const float d = in[c] - mean;
-            squares += d * d;
-        }
-        const float inv = 1.0f / sqrtf(squares / (float)cols + eps);
-        for (size_t c = 0; c < cols; c++) out[c] = (in[c] - mean) * inv * gamma[c] + beta[c];
-    }
-}
-
 void am_gelu_f32(float *x, size_t count) {
     for (size_t i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
-}
-
-void am_softmax_rows_f32(float *x, size_t rows, size_t cols, size_t stride) {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = x + r * stride;
-        float max = -INFINITY;
-        for (size_t c = 0; c < cols; c++) max = row[c] > max ? row[c] : max;
-        float sum = 0.0f;
-        for (size_t c = 0; c < cols; c++) {
-            row[c] = expf(row[c] - max);
-            sum += row[c];
-        }
-        const float inv = 1.0f / sum;
-        for (size_t c = 0; c < cols; c++) row[c] *= inv;
-    }
 }
 
 void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols) {

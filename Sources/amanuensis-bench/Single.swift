@@ -54,7 +54,7 @@ extension Bench {
                     realtimeFactor: Summary(walls).median / 1000 / audio.duration))
             }
             let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
-                                      beamSize: beamSize, computeType: "float32", files: results)
+                                      beamSize: beamSize, computeType: model.computeType.rawValue, files: results)
             print(try JSONOutput.encode(report))
         }
     }

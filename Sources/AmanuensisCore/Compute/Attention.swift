@@ -27,7 +27,7 @@ enum Attention {
                 (scores + row * keys + visible).update(repeating: -.infinity, count: keys - visible)
             }
         }
-        am_softmax_rows_f32(scores, queries, keys, keys)
+        CPUKernels.softmaxRows(scores, rows: queries, cols: keys, stride: keys)
         Gemm.multiply(m: queries, n: headWidth, k: keys, a: scores, lda: keys,
                       b: v.pointer, ldb: v.stride, transposeB: false,
                       c: output, ldc: outputStride)

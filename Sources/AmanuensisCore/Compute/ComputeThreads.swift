@@ -11,9 +11,9 @@ enum ComputeThreads {
     private typealias SetThreads = @convention(c) (Int32) -> Void
     private typealias GetThreads = @convention(c) () -> Int32
 
-    nonisolated(unsafe) private static let set: SetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads")
+    private static let set: SetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_set_num_threads")
         .map { unsafeBitCast($0, to: SetThreads.self) }
-    nonisolated(unsafe) private static let get: GetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads")
+    private static let get: GetThreads? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads")
         .map { unsafeBitCast($0, to: GetThreads.self) }
 
     /// Runs `body` with this thread's products on one thread, then restores the count.

@@ -26,6 +26,9 @@ extension Linear {
 
 extension LayerNorm {
     func apply(_ x: UnsafePointer<Float>, rows: Int, width: Int, into y: UnsafeMutablePointer<Float>) {
-        am_layer_norm_f32(x, y, gamma.pointer, beta.pointer, rows, width, Self.epsilon)
+        CPUKernels.parallelRows(rows) { share in
+            let offset = share.lowerBound * width
+            CPUKernels.selected.layer_norm(x + offset, y + offset, gamma.pointer, beta.pointer, share.count, width, Self.epsilon)
+        }
     }
 }

@@ -5,9 +5,18 @@ import AmanuensisKernels
 /// sinusoidal positions, pre-norm transformer blocks and a final layer norm.
 ///
 /// Each stream owns one encoder: it holds the window's scratch buffers,
-/// allocated once here and reused for every window.
+/// allocated once here and reused for every window, and its products bound to
+/// them (`MatMul.Call`), so a window allocates nothing.
 final class AudioEncoder {
     let model: WhisperModel
+    private let stream = DNNLStream()
+    /// The products' shared scratchpad, and the int8 inputs (`int8` only).
+    private let scratchpad: UnsafeMutableRawPointer
+    private let quantized: UnsafeMutablePointer<Int8>?
+    private let scratchpadBytes: Int
+    private let quantizedBytes: Int
+    private let stem: (conv1: MatMul.Call, conv2: MatMul.Call)
+    private let layers: [BlockProducts]
     private let x: FloatBuffer
     private let normed: FloatBuffer
     private let projections: FloatBuffer
@@ -24,17 +33,46 @@ final class AudioEncoder {
         let d = model.dimensions
         let positions = d.audioPositions
         let frames = 2 * positions
-        x = FloatBuffer(count: positions * d.width)
-        normed = FloatBuffer(count: positions * d.width)
-        attention = FloatBuffer(count: positions * d.width)
+        let x = FloatBuffer(count: positions * d.width)
+        let normed = FloatBuffer(count: positions * d.width)
+        let attention = FloatBuffer(count: positions * d.width)
         // The stem reuses the blocks' buffers: its im2col matrices and first
         // convolution's output are dead before the first block starts.
-        projections = FloatBuffer(count: max(positions * 3 * d.width, frames * d.width))
-        scores = FloatBuffer(count: max(positions * positions, positions * 3 * d.width))
-        feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins))
+        let projections = FloatBuffer(count: max(positions * 3 * d.width, frames * d.width))
+        let scores = FloatBuffer(count: max(positions * positions, positions * 3 * d.width))
+        let feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins))
+        (self.x, self.normed, self.attention, self.projections, self.scores, self.feedForward) =
+            (x, normed, attention, projections, scores, feedForward)
+
+        let products = model.weights.encoderMatMuls
+        scratchpadBytes = products.map(\.scratchpadBytes).max() ?? 0
+        let scratchpad = UnsafeMutableRawPointer.allocate(byteCount: max(scratchpadBytes, 1), alignment: 64)
+        quantizedBytes = model.computeType == .int8 ? products.map { $0.rows * $0.inputs }.max() ?? 0 : 0
+        let quantized: UnsafeMutablePointer<Int8>? = quantizedBytes > 0 ? .allocate(capacity: quantizedBytes) : nil
+        self.scratchpad = scratchpad
+        self.quantized = quantized
+        func bind(_ product: MatMul, _ source: FloatBuffer, _ destination: FloatBuffer) -> MatMul.Call {
+            MatMul.Call(product, source: source.pointer, destination: destination.pointer,
+                        quantized: quantized, scratchpad: scratchpad)
+        }
+        let weights = model.weights
+        stem = (bind(weights.conv1, feedForward, projections), bind(weights.conv2, scores, x))
+        layers = weights.encoderLayers.map { layer in
+            BlockProducts(queryKeyValue: bind(layer.queryKeyValue, normed, projections),
+                          attentionOutput: bind(layer.attentionOutput, attention, x),
+                          feedForwardIn: bind(layer.feedForwardIn, normed, feedForward),
+                          feedForwardOut: bind(layer.feedForwardOut, feedForward, x))
+        }
     }
 
-    var scratchBytes: Int { [x, normed, projections, scores, feedForward, attention].reduce(0) { $0 + $1.bytes } }
+    deinit {
+        scratchpad.deallocate()
+        quantized?.deallocate()
+    }
+
+    var scratchBytes: Int {
+        [x, normed, projections, scores, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
+    }
 
     /// Encodes `mel` (`[melBins, frames]`) into `output` (`[positions, width]`).
     func encode(mel: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, timer: inout StageTimer) {
@@ -42,14 +80,13 @@ final class AudioEncoder {
         convolutionStem(mel)
         timer.end(.encoderConvolution, started)
         started = timer.begin()
-        for layer in model.weights.encoderLayers { block(layer) }
+        for (layer, products) in zip(model.weights.encoderLayers, layers) { block(layer, products) }
         timer.end(.encoderBlocks, started)
         model.weights.encoderNorm.apply(x.pointer, rows: dimensions.audioPositions, width: dimensions.width, into: output)
     }
 
     private func convolutionStem(_ mel: UnsafePointer<Float>) {
         let d = dimensions
-        let weights = model.weights
         let columns1 = feedForward.pointer, hidden = projections.pointer, columns2 = scores.pointer
         // conv1, stride 1, padding 1: columns[t, c·3 + k] = mel[c, t + k − 1].
         let melColumns = 3 * d.melBins
@@ -61,8 +98,7 @@ final class AudioEncoder {
                 }
             }
         }
-        weights.conv1.apply(columns1, rows: frames, into: hidden)
-        am_gelu_f32(hidden, frames * d.width)
+        stem.conv1.run(on: stream)
         // conv2, stride 2, padding 1: columns[p, c·3 + k] = hidden[2p + k − 1, c].
         let hiddenColumns = 3 * d.width
         for p in 0..<d.audioPositions {
@@ -73,16 +109,15 @@ final class AudioEncoder {
                 }
             }
         }
-        weights.conv2.apply(columns2, rows: d.audioPositions, into: x.pointer)
-        am_gelu_f32(x.pointer, d.audioPositions * d.width)
-        am_add_f32(weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)
+        stem.conv2.run(on: stream)
+        am_add_f32(model.weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)
     }
 
-    private func block(_ layer: EncoderLayer) {
+    private func block(_ layer: EncoderLayer, _ products: BlockProducts) {
         let d = dimensions
         let rows = d.audioPositions, width = d.width
         layer.attentionNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-        layer.queryKeyValue.apply(normed.pointer, rows: rows, into: projections.pointer)
+        products.queryKeyValue.run(on: stream)
         let qkv = UnsafePointer(projections.pointer)
         for head in 0..<d.heads {
             let column = head * d.headWidth
@@ -93,11 +128,18 @@ final class AudioEncoder {
                 v: .init(pointer: qkv + 2 * width + column, stride: 3 * width),
                 scores: scores.pointer, output: attention.pointer + column, outputStride: width)
         }
-        layer.attentionOutput.apply(attention.pointer, rows: rows, into: x.pointer, accumulate: true)
+        products.attentionOutput.run(on: stream)
 
         layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-        layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer)
-        am_gelu_f32(feedForward.pointer, rows * d.feedForward)
-        layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true)
+        products.feedForwardIn.run(on: stream)
+        products.feedForwardOut.run(on: stream)
     }
+}
+
+/// One block's products, bound to the encoder's buffers.
+private struct BlockProducts {
+    let queryKeyValue: MatMul.Call
+    let attentionOutput: MatMul.Call
+    let feedForwardIn: MatMul.Call
+    let feedForwardOut: MatMul.Call
 }

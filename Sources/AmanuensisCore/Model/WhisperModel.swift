@@ -10,17 +10,19 @@ public final class WhisperModel: Sendable {
     public let directory: URL
     public let dimensions: WhisperDimensions
     public let tokenizer: Tokenizer
+    public let computeType: ComputeType
     let weights: WhisperWeights
     let configuration: ModelConfiguration
 
-    public init(directory: URL) throws {
+    public init(directory: URL, computeType: ComputeType = .float32) throws {
         self.directory = directory
+        self.computeType = computeType
         let binary = directory.appendingPathComponent("model.bin")
         let file = try CTranslate2File(path: binary.path)
         guard file.specName == "WhisperSpec" else {
             throw ModelError(.unsupported, file: binary.path, "spec '\(file.specName)' is not a Whisper model")
         }
-        weights = try WhisperWeights(file: file)
+        weights = try WhisperWeights(file: file, computeType: computeType)
         dimensions = weights.dimensions
 
         let tokens = try Self.loadVocabulary(directory)

@@ -17,14 +17,21 @@ struct LayerNorm: Sendable {
     static let epsilon: Float = 1e-5
 }
 
+/// The encoder's products are oneDNN primitives for its fixed row count, in
+/// the model's compute type, their epilogues fused.
 struct EncoderLayer: Sendable {
     let attentionNorm: LayerNorm
     /// Fused query, key and value rows, in that order.
-    let queryKeyValue: Linear
-    let attentionOutput: Linear
+    let queryKeyValue: MatMul
+    /// Adds onto the residual stream.
+    let attentionOutput: MatMul
     let feedForwardNorm: LayerNorm
-    let feedForwardIn: Linear
-    let feedForwardOut: Linear
+    /// With the GELU fused.
+    let feedForwardIn: MatMul
+    /// Adds onto the residual stream.
+    let feedForwardOut: MatMul
+
+    var matMuls: [MatMul] { [queryKeyValue, attentionOutput, feedForwardIn, feedForwardOut] }
 }
 
 struct DecoderLayer: Sendable {
@@ -41,15 +48,17 @@ struct DecoderLayer: Sendable {
     let feedForwardOut: Linear
 }
 
-/// Every weight of a Whisper model as float32, converted once at load from
-/// whatever the file stores (float16, bfloat16, float32, or int8/int16 with
-/// scales), with every shape checked against the model's dimensions.
+/// Every weight of a Whisper model, converted once at load from whatever the
+/// file stores (float16, bfloat16, float32, or int8/int16 with scales), with
+/// every shape checked against the model's dimensions: the encoder's products
+/// in the chosen compute type, the decoder's in float32 and float16.
 struct WhisperWeights: Sendable {
     let dimensions: WhisperDimensions
-    /// The convolutions as matrices `[width, inputs·3]` (in-channel major,
-    /// kernel tap minor), the layout the im2col product expects.
-    let conv1: Linear
-    let conv2: Linear
+    /// The convolutions as products over im2col rows `[inputs·3]` (in-channel
+    /// major, kernel tap minor), each with its GELU. The first reads the
+    /// log-mel directly and stays float32 in every compute type.
+    let conv1: MatMul
+    let conv2: MatMul
     let encoderPositions: FloatBuffer
     let encoderLayers: [EncoderLayer]
     let encoderNorm: LayerNorm
@@ -60,7 +69,7 @@ struct WhisperWeights: Sendable {
     let decoderLayers: [DecoderLayer]
     let decoderNorm: LayerNorm
 
-    init(file: CTranslate2File) throws {
+    init(file: CTranslate2File, computeType: ComputeType) throws {
         let reader = TensorReader(file: file)
         let conv1Shape = try reader.shape("encoder/conv1/weight", rank: 3)
         let width = conv1Shape[0]
@@ -97,18 +106,24 @@ struct WhisperWeights: Sendable {
             throw reader.error(.wrongShape, "encoder/layer_0", "the model has no layers or positions")
         }
 
-        conv1 = try reader.linear("encoder/conv1", outputs: width, inputs: melBins * 3, storedShape: [width, melBins, 3])
-        conv2 = try reader.linear("encoder/conv2", outputs: width, inputs: width * 3, storedShape: [width, width, 3])
+        conv1 = try reader.matMul("encoder/conv1", rows: 2 * audioPositions, outputs: width, inputs: melBins * 3,
+                                  storedShape: [width, melBins, 3], computeType: .float32, epilogue: .gelu)
+        conv2 = try reader.matMul("encoder/conv2", rows: audioPositions, outputs: width, inputs: width * 3,
+                                  storedShape: [width, width, 3], computeType: computeType, epilogue: .gelu)
         encoderPositions = try reader.tensor("encoder/position_encodings/encodings", shape: [audioPositions, width])
         encoderLayers = try (0..<d.encoderLayers).map { index in
             let p = "encoder/layer_\(index)/"
+            func product(_ scope: String, outputs: Int, inputs: Int, _ epilogue: MatMul.Epilogue) throws -> MatMul {
+                try reader.matMul(p + scope, rows: audioPositions, outputs: outputs, inputs: inputs,
+                                  computeType: computeType, epilogue: epilogue)
+            }
             return EncoderLayer(
                 attentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
-                queryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                attentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
+                queryKeyValue: try product("self_attention/linear_0", outputs: 3 * width, inputs: width, .none),
+                attentionOutput: try product("self_attention/linear_1", outputs: width, inputs: width, .accumulate),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
-                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
-                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
+                feedForwardIn: try product("ffn/linear_0", outputs: feedForward, inputs: width, .gelu),
+                feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .accumulate))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
         embedding = HalfBuffer(converting: try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width]))
@@ -132,28 +147,27 @@ struct WhisperWeights: Sendable {
 
     /// Bytes held by the converted weights.
     var bytes: Int {
-        var buffers: [FloatBuffer] = [conv1.weight, conv1.bias, conv2.weight, conv2.bias, encoderPositions,
-                                      encoderNorm.gamma, encoderNorm.beta, decoderPositions,
+        var buffers: [FloatBuffer] = [encoderPositions, encoderNorm.gamma, encoderNorm.beta, decoderPositions,
                                       decoderNorm.gamma, decoderNorm.beta]
+        var otherBytes = encoderMatMuls.reduce(embedding.bytes) { $0 + $1.bytes }
         for layer in encoderLayers {
-            for linear in [layer.queryKeyValue, layer.attentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
-                buffers += [linear.weight, linear.bias]
-            }
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }
-        var halfBytes = 0
         for layer in decoderLayers {
             for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery, layer.crossKeyValue,
                            layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
                 buffers += [linear.weight, linear.bias]
-                halfBytes += linear.half?.bytes ?? 0
+                otherBytes += linear.half?.bytes ?? 0
             }
             for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
                 buffers += [norm.gamma, norm.beta]
             }
         }
-        return buffers.reduce(embedding.bytes + halfBytes) { $0 + $1.bytes }
+        return buffers.reduce(otherBytes) { $0 + $1.bytes }
     }
+
+    /// Every product of the encoder, the stem's included.
+    var encoderMatMuls: [MatMul] { [conv1, conv2] + encoderLayers.flatMap(\.matMuls) }
 }
 
 /// Reads named variables as float32, checking each one's shape first.
@@ -203,10 +217,17 @@ private struct TensorReader {
         return try convert(variable)
     }
 
-    func linear(half: Bool = false, _ scope: String, outputs: Int, inputs: Int, storedShape: [Int]? = nil) throws -> Linear {
-        let weight = try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs])
+    func linear(half: Bool = false, _ scope: String, outputs: Int, inputs: Int) throws -> Linear {
+        let weight = try tensor(scope + "/weight", shape: [outputs, inputs])
         return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]),
                       outputs: outputs, inputs: inputs, half: half ? HalfBuffer(converting: weight) : nil)
+    }
+
+    func matMul(_ scope: String, rows: Int, outputs: Int, inputs: Int, storedShape: [Int]? = nil,
+                computeType: ComputeType, epilogue: MatMul.Epilogue) throws -> MatMul {
+        MatMul(weight: try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs]),
+               bias: try tensor(scope + "/bias", shape: [outputs]),
+               rows: rows, outputs: outputs, inputs: inputs, computeType: computeType, epilogue: epilogue)
     }
 
     func layerNorm(_ scope: String, width: Int) throws -> LayerNorm {

@@ -21,16 +21,8 @@ void am_bf16_to_f32(const void *src, float *dst, size_t count);
 /* float32 to IEEE half, rounding to nearest even. */
 void am_f32_to_f16(const float *src, void *dst, size_t count);
 
-/* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
- * rows of `cols` values. `x` and `y` may be the same buffer. */
-void am_layer_norm_f32(const float *x, float *y, const float *gamma, const float *beta,
-                       size_t rows, size_t cols, float eps);
-
 /* Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), in place. */
 void am_gelu_f32(float *x, size_t count);
-
-/* Softmax of each row's first `cols` values, in place; rows are `stride` apart. */
-void am_softmax_rows_f32(float *x, size_t rows, size_t cols, size_t stride);
 
 /* Copies `row` (cols values) into each of `rows` rows of `dst`: the bias that
  * a following GEMM with beta = 1 accumulates onto. */
@@ -58,11 +50,46 @@ void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, s
 void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
+/* Softmax of each row's first `cols` values, in place; rows are `stride` apart. */
+typedef void (*am_softmax_rows_fn)(float *x, size_t rows, size_t cols, size_t stride);
+void am_softmax_rows_c(float *, size_t, size_t, size_t);
+void am_softmax_rows_avx2(float *, size_t, size_t, size_t);
+void am_softmax_rows_avx512(float *, size_t, size_t, size_t);
+
+/* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
+ * rows of `cols` values. `x` and `y` may be the same buffer. */
+typedef void (*am_layer_norm_fn)(const float *x, float *y, const float *gamma, const float *beta,
+                                 size_t rows, size_t cols, float eps);
+void am_layer_norm_c(const float *, float *, const float *, const float *, size_t, size_t, float);
+void am_layer_norm_avx2(const float *, float *, const float *, const float *, size_t, size_t, float);
+void am_layer_norm_avx512(const float *, float *, const float *, const float *, size_t, size_t, float);
+
+/* Symmetric int8 quantization of `count` values with one scale for all:
+ * q = round(x / scale), scale = max|x| / 127, so x ≈ q · scale. Returns the
+ * scale (1 when every value is 0). The input of an int8 matrix product. */
+typedef float (*am_quantize_s8_fn)(const float *x, int8_t *q, size_t count);
+float am_quantize_s8_c(const float *, int8_t *, size_t);
+float am_quantize_s8_avx2(const float *, int8_t *, size_t);
+float am_quantize_s8_avx512(const float *, int8_t *, size_t);
+
+/* Runs body(context, first, last) over consecutive shares of [0, count) on
+ * the calling thread's OpenMP team (as many threads as oneDNN would use
+ * there), returning when all are done. */
+typedef void (*am_rows_body)(void *context, size_t first, size_t last);
+void am_parallel_rows(size_t count, am_rows_body body, void *context);
+
 /* The kernels of one instruction set. */
 typedef struct {
     const char *isa;
     am_logits_f16_fn logits_f16;
+    am_softmax_rows_fn softmax_rows;
+    am_layer_norm_fn layer_norm;
+    am_quantize_s8_fn quantize_s8;
 } am_kernels;
+
+/* The table of one instruction set ("c", "avx2", "avx512"), or NULL when
+ * this CPU lacks it. */
+const am_kernels *am_kernels_for(const char *isa);
 
 /* The best table for this CPU (or the one AMANUENSIS_FORCE_ISA names). */
 const am_kernels *am_kernels_select(void);

@@ -1,0 +1,211 @@
+import AmanuensisKernels
+import CDNNL
+
+/// y = epilogue(x·Wᵀ + b) for a fixed number of rows: one oneDNN matmul
+/// primitive, built once at model load with the weights already reordered
+/// into its preferred blocked layout, and shared read-only by every stream.
+///
+/// The bias, the GELU and the residual sum run inside the product as
+/// post-ops, so the output is written once. With `int8` the weights are
+/// quantized per output row here; each call quantizes its input with one scale
+/// (`Call`), which fits the encoder, whose products mostly read layer-normed
+/// rows of like magnitude.
+final class MatMul: @unchecked Sendable {
+    enum Epilogue {
+        case none
+        case gelu
+        /// y += x·Wᵀ + b: the residual connection, in place.
+        case accumulate
+    }
+
+    let rows: Int
+    let inputs: Int
+    let outputs: Int
+    let computeType: ComputeType
+    /// Bytes of the user-managed scratchpad one call needs.
+    let scratchpadBytes: Int
+    private let primitive: dnnl_primitive_t
+    private let sourceDescriptor: dnnl_memory_desc_t
+    private let destinationDescriptor: dnnl_memory_desc_t
+    private let scratchpadDescriptor: dnnl_memory_desc_t
+    /// Owns its allocation (made by oneDNN, in the primitive's layout).
+    private let weights: dnnl_memory_t
+    private let bias: FloatBuffer
+    private let biasMemory: dnnl_memory_t
+    /// Per output row, `int8` only: W[n, :] ≈ q[n, :] · weightScales[n].
+    private let weightScales: FloatBuffer?
+    /// Where the bias's post-op sits (after the input scale's, in int8).
+    private var biasPostOp: Int32 { computeType == .int8 ? 1 : 0 }
+
+    /// `weight` is `[outputs, inputs]` float32, as PyTorch stores it.
+    init(weight: FloatBuffer, bias: FloatBuffer, rows: Int, outputs: Int, inputs: Int,
+         computeType: ComputeType, epilogue: Epilogue) {
+        precondition(weight.count == outputs * inputs && bias.count == outputs)
+        self.rows = rows
+        self.inputs = inputs
+        self.outputs = outputs
+        self.computeType = computeType
+        self.bias = bias
+        let integer = computeType == .int8
+        let elementType = integer ? dnnl_s8 : dnnl_f32
+        sourceDescriptor = DNNL.descriptor([rows, inputs], elementType, dnnl_ab)
+        destinationDescriptor = DNNL.descriptor([rows, outputs], dnnl_f32, dnnl_ab)
+        let anyWeights = DNNL.descriptor([inputs, outputs], elementType, dnnl_format_tag_any)
+        let biasDescriptor = DNNL.descriptor([1, outputs], dnnl_f32, dnnl_ab)
+
+        var attributes: dnnl_primitive_attr_t?
+        DNNL.check(dnnl_primitive_attr_create(&attributes), "creating attributes")
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        DNNL.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "setting the scratchpad mode")
+        var postOps: dnnl_post_ops_t?
+        DNNL.check(dnnl_post_ops_create(&postOps), "creating post-ops")
+        defer { dnnl_post_ops_destroy(postOps) }
+        // int8: output scales per column are the weights' row scales (known
+        // now); the input's scale, one value known only at each call, is a
+        // broadcast multiplication (brgemm takes no runtime output scales).
+        var weightScales: FloatBuffer?
+        var quantizedWeights: [Int8] = []
+        if integer {
+            let (quantized, scales) = Self.quantizeRows(weight, rows: outputs, columns: inputs)
+            DNNL.check(dnnl_primitive_attr_set_output_scales(attributes, dnnl_dim_t(outputs), 1 << 1, scales.pointer),
+                       "setting output scales")
+            var scalar = DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab)
+            DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scalar), "adding the input scale")
+            weightScales = scales
+            quantizedWeights = quantized
+        }
+        self.weightScales = weightScales
+        var biasAsOperand = biasDescriptor
+        DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &biasAsOperand), "adding the bias post-op")
+        switch epilogue {
+        case .none: break
+        case .gelu: DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), "adding GELU")
+        case .accumulate: DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "adding the residual sum")
+        }
+        DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
+
+        var description = dnnl_matmul_desc_t()
+        var source = sourceDescriptor, weightsAny = anyWeights, destination = destinationDescriptor
+        DNNL.check(dnnl_matmul_desc_init(&description, &source, &weightsAny, nil, &destination), "describing a matmul")
+        var primitiveDescriptor: dnnl_primitive_desc_t?
+        DNNL.check(dnnl_primitive_desc_create(&primitiveDescriptor, &description, attributes, DNNL.engine, nil),
+                   "creating a \(rows)×\(inputs)×\(outputs) \(computeType) matmul")
+        defer { dnnl_primitive_desc_destroy(primitiveDescriptor) }
+        let weightsDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_weights_md, 0)!.pointee
+        scratchpadDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_scratchpad_md, 0)!.pointee
+        var scratchpad = scratchpadDescriptor
+        scratchpadBytes = dnnl_memory_desc_get_size(&scratchpad)
+        var primitive: dnnl_primitive_t?
+        DNNL.check(dnnl_primitive_create(&primitive, primitiveDescriptor), "creating a matmul primitive")
+        self.primitive = primitive!
+
+        weights = DNNL.memory(weightsDescriptor, am_dnnl_memory_allocate())
+        biasMemory = DNNL.memory(biasDescriptor, UnsafeMutableRawPointer(bias.pointer))
+        // The user's layout: W stored [outputs, inputs] is the [inputs, outputs]
+        // matrix in column-major order ("ba").
+        let plain = DNNL.descriptor([inputs, outputs], elementType, dnnl_ba)
+        if integer {
+            quantizedWeights.withUnsafeMutableBytes { Self.reorder(from: plain, $0.baseAddress!, into: weights) }
+        } else {
+            Self.reorder(from: plain, UnsafeMutableRawPointer(weight.pointer), into: weights)
+        }
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_memory_destroy(weights)
+        dnnl_memory_destroy(biasMemory)
+    }
+
+    /// Bytes held: the weights in the primitive's layout, the bias, the scales.
+    var bytes: Int {
+        var descriptor: UnsafePointer<dnnl_memory_desc_t>?
+        dnnl_memory_get_memory_desc(weights, &descriptor)
+        return dnnl_memory_desc_get_size(descriptor) + bias.bytes + (weightScales?.bytes ?? 0)
+    }
+
+    /// Symmetric per-row quantization: q = round(w / s), s = max|row| / 127.
+    private static func quantizeRows(_ weight: FloatBuffer, rows: Int, columns: Int) -> ([Int8], FloatBuffer) {
+        var quantized = [Int8](repeating: 0, count: rows * columns)
+        let scales = FloatBuffer(count: rows)
+        quantized.withUnsafeMutableBufferPointer { q in
+            for row in 0..<rows {
+                scales[row] = am_quantize_s8_c(weight.pointer + row * columns, q.baseAddress! + row * columns, columns)
+            }
+        }
+        return (quantized, scales)
+    }
+
+    private static func reorder(from plain: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer, into target: dnnl_memory_t) {
+        let source = DNNL.memory(plain, pointer)
+        defer { dnnl_memory_destroy(source) }
+        var targetDescriptor: UnsafePointer<dnnl_memory_desc_t>?
+        dnnl_memory_get_memory_desc(target, &targetDescriptor)
+        var plain = plain
+        var reorderDescriptor: dnnl_primitive_desc_t?
+        DNNL.check(dnnl_reorder_primitive_desc_create(&reorderDescriptor, &plain, DNNL.engine, targetDescriptor, DNNL.engine, nil),
+                   "describing the weights reorder")
+        defer { dnnl_primitive_desc_destroy(reorderDescriptor) }
+        var reorder: dnnl_primitive_t?
+        DNNL.check(dnnl_primitive_create(&reorder, reorderDescriptor), "creating the weights reorder")
+        defer { dnnl_primitive_destroy(reorder) }
+        let stream = DNNLStream()
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)]
+        DNNL.check(dnnl_primitive_execute(reorder, stream.stream, 2, &arguments), "reordering weights")
+        DNNL.check(dnnl_stream_wait(stream.stream), "waiting for the reorder")
+    }
+
+    /// One stream's binding of this product to its own buffers: the memory
+    /// objects are made once, so a call only runs the primitive.
+    final class Call {
+        private let matMul: MatMul
+        private let source: UnsafePointer<Float>
+        private let quantized: UnsafeMutablePointer<Int8>?
+        /// The input's scale, `int8` only: one value, broadcast.
+        private let inputScale: FloatBuffer?
+        private let memories: [dnnl_memory_t]
+        private var arguments: [dnnl_exec_arg_t]
+
+        /// `quantized` is int8 scratch of at least rows × inputs bytes (int8
+        /// only); `scratchpad` holds at least `scratchpadBytes`.
+        init(_ matMul: MatMul, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>,
+             quantized: UnsafeMutablePointer<Int8>?, scratchpad: UnsafeMutableRawPointer) {
+            self.matMul = matMul
+            self.source = source
+            let integer = matMul.computeType == .int8
+            precondition(!integer || quantized != nil, "an int8 product needs quantization scratch")
+            self.quantized = integer ? quantized : nil
+            let sourceMemory = DNNL.memory(matMul.sourceDescriptor,
+                                           integer ? UnsafeMutableRawPointer(quantized!) : UnsafeMutableRawPointer(mutating: source))
+            let destinationMemory = DNNL.memory(matMul.destinationDescriptor, UnsafeMutableRawPointer(destination))
+            let scratchpadMemory = DNNL.memory(matMul.scratchpadDescriptor, scratchpad)
+            var memories = [sourceMemory, destinationMemory, scratchpadMemory]
+            arguments = [
+                dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: sourceMemory),
+                dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: matMul.weights),
+                dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destinationMemory),
+                dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory),
+                dnnl_exec_arg_t(arg: am_dnnl_post_op_argument(matMul.biasPostOp) | DNNL_ARG_SRC_1, memory: matMul.biasMemory),
+            ]
+            if integer {
+                let scale = FloatBuffer(count: 1)
+                let scaleMemory = DNNL.memory(DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab), UnsafeMutableRawPointer(scale.pointer))
+                memories.append(scaleMemory)
+                arguments.append(dnnl_exec_arg_t(arg: am_dnnl_post_op_argument(0) | DNNL_ARG_SRC_1, memory: scaleMemory))
+                inputScale = scale
+            } else {
+                inputScale = nil
+            }
+            self.memories = memories
+        }
+
+        deinit { for memory in memories { dnnl_memory_destroy(memory) } }
+
+        func run(on stream: DNNLStream) {
+            if let quantized, let inputScale {
+                inputScale[0] = CPUKernels.selected.quantize_s8(source, quantized, matMul.rows * matMul.inputs)
+            }
+            DNNL.check(dnnl_primitive_execute(matMul.primitive, stream.stream, Int32(arguments.count), &arguments), "running a matmul")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * Row loops split across the OpenMP team that oneDNN already runs on (GNU
+ * libgomp in Debian's build), so our kernels and oneDNN's products share one
+ * set of threads instead of two pools spinning against each other on few
+ * cores. libgomp is found at run time: clang cannot emit its ABI, and no
+ * OpenMP development files are needed to build. Without it, loops run on the
+ * calling thread.
+ */
+#include "AmanuensisKernels.h"
+#include <dlfcn.h>
+#include <pthread.h>
+
+typedef void (*gomp_parallel_fn)(void (*)(void *), void *, unsigned, unsigned);
+typedef int (*omp_int_fn)(void);
+
+static gomp_parallel_fn gomp_parallel;
+static omp_int_fn thread_number, team_size;
+static pthread_once_t resolved = PTHREAD_ONCE_INIT;
+
+static void resolve(void) {
+    gomp_parallel = (gomp_parallel_fn)dlsym(RTLD_DEFAULT, "GOMP_parallel");
+    thread_number = (omp_int_fn)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
+    team_size = (omp_int_fn)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+    if (!thread_number || !team_size) gomp_parallel = NULL;
+}
+
+typedef struct {
+    am_rows_body body;
+    void *context;
+    size_t count;
+} job;
+
+static void run_share(void *argument) {
+    const job *work = argument;
+    const size_t threads = (size_t)team_size(), index = (size_t)thread_number();
+    const size_t first = work->count * index / threads, last = work->count * (index + 1) / threads;
+    if (first < last) work->body(work->context, first, last);
+}
+
+void am_parallel_rows(size_t count, am_rows_body body, void *context) {
+    pthread_once(&resolved, resolve);
+    if (!gomp_parallel || count < 2) {
+        body(context, 0, count);
+        return;
+    }
+    job work = { body, context, count };
+    gomp_parallel(run_share, &work, 0, 0);
+}

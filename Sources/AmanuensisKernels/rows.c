@@ -1,0 +1,100 @@
+/*
+ * Row-wise kernels of the encoder and decoder: softmax, layer norm and the
+ * int8 quantization of a product's input. Each body is written once, as plain
+ * C the compiler vectorizes, and compiled three times: for the baseline, for
+ * AVX2 and for AVX-512 (the target attributes below); dispatch.c picks one at
+ * run time. Reductions are reassociated (summed in vector lanes), so the
+ * variants differ from each other in the last bits, never more.
+ */
+#include "AmanuensisKernels.h"
+#include <math.h>
+#include <string.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* e^x in float, within 2 ulp, 0 below e^-87 (so masked -inf scores vanish).
+ * Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r,
+ * and 2^n put straight into the exponent bits. */
+INLINE float exp_poly(float x) {
+    const float clamped = fminf(fmaxf(x, -87.0f), 88.0f);
+    const float n = rintf(clamped * 1.44269504088896341f);
+    const float r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    const int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return x < -87.0f ? 0.0f : p * scale;
+}
+
+INLINE void softmax_rows(float *x, size_t rows, size_t cols, size_t stride) {
+#pragma clang fp reassociate(on)
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * stride;
+        float max = -INFINITY;
+        for (size_t c = 0; c < cols; c++) max = fmaxf(max, row[c]);
+        float sum = 0.0f;
+        for (size_t c = 0; c < cols; c++) {
+            const float e = exp_poly(row[c] - max);
+            row[c] = e;
+            sum += e;
+        }
+        const float inv = 1.0f / sum;
+        for (size_t c = 0; c < cols; c++) row[c] *= inv;
+    }
+}
+
+INLINE void layer_norm(const float *x, float *y, const float *gamma, const float *beta,
+                       size_t rows, size_t cols, float eps) {
+#pragma clang fp reassociate(on)
+    for (size_t r = 0; r < rows; r++) {
+        const float *in = x + r * cols;
+        float *out = y + r * cols;
+        /* Two passes: the mean first, then the centred variance, which avoids
+         * the cancellation of the sum-of-squares form. */
+        float sum = 0.0f;
+        for (size_t c = 0; c < cols; c++) sum += in[c];
+        const float mean = sum / (float)cols;
+        float squares = 0.0f;
+        for (size_t c = 0; c < cols; c++) {
+            const float d = in[c] - mean;
+            squares += d * d;
+        }
+        const float inv = 1.0f / sqrtf(squares / (float)cols + eps);
+        for (size_t c = 0; c < cols; c++) out[c] = (in[c] - mean) * inv * gamma[c] + beta[c];
+    }
+}
+
+INLINE float quantize_s8(const float *x, int8_t *q, size_t count) {
+#pragma clang fp reassociate(on)
+    float largest = 0.0f;
+    for (size_t i = 0; i < count; i++) largest = fmaxf(largest, fabsf(x[i]));
+    if (largest == 0.0f) {
+        memset(q, 0, count);
+        return 1.0f;
+    }
+    const float scale = largest / 127.0f, inverse = 127.0f / largest;
+    for (size_t i = 0; i < count; i++) q[i] = (int8_t)rintf(x[i] * inverse);
+    return scale;
+}
+
+#define AM_ROW_KERNELS(suffix, target)                                                              \
+    target void am_softmax_rows_##suffix(float *x, size_t rows, size_t cols, size_t stride) {       \
+        softmax_rows(x, rows, cols, stride);                                                        \
+    }                                                                                               \
+    target void am_layer_norm_##suffix(const float *x, float *y, const float *gamma,                \
+                                       const float *beta, size_t rows, size_t cols, float eps) {    \
+        layer_norm(x, y, gamma, beta, rows, cols, eps);                                             \
+    }                                                                                               \
+    target float am_quantize_s8_##suffix(const float *x, int8_t *q, size_t count) {                 \
+        return quantize_s8(x, q, count);                                                            \
+    }
+
+AM_ROW_KERNELS(c, )
+AM_ROW_KERNELS(avx2, __attribute__((target("avx2,fma"))))
+AM_ROW_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))

@@ -1,0 +1,73 @@
+import AmanuensisKernels
+import Foundation
+import Testing
+
+/// The row kernels compute softmax, layer norm and int8 quantization as their
+/// definitions say, in every instruction-set variant this CPU can run, on
+/// widths with and without a vector-width tail.
+@Suite struct RowKernelTests {
+    /// Every variant this CPU can run, the portable reference first.
+    var tables: [am_kernels] { ["c", "avx2", "avx512"].compactMap { (isa: String) in am_kernels_for(isa)?.pointee } }
+
+    static func randomRows(_ count: Int, in range: ClosedRange<Float>) -> [Float] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in Float.random(in: range, using: &generator) }
+    }
+
+    @Test(arguments: [1, 7, 16, 33, 1500])
+    func softmaxMatchesItsDefinition(cols: Int) {
+        let rows = 3
+        var input = Self.randomRows(rows * cols, in: -30...30)
+        if cols > 1 { input[0] = -.infinity }  // a masked score
+        for table in tables {
+            var x = input
+            table.softmax_rows(&x, rows, cols, cols)
+            for row in 0..<rows {
+                let values = input[(row * cols)..<((row + 1) * cols)].map(Double.init)
+                let largest = values.max()!
+                let sum = values.reduce(0) { $0 + exp($1 - largest) }
+                for column in 0..<cols {
+                    let exact = exp(values[column] - largest) / sum
+                    let ours = Double(x[row * cols + column])
+                    #expect(abs(ours - exact) <= 1e-6 + 1e-5 * exact, "\(String(cString: table.isa)) [\(row), \(column)]: \(ours) vs \(exact)")
+                }
+            }
+            if cols > 1 { #expect(x[0] == 0, "a -inf score gets exactly zero weight") }
+        }
+    }
+
+    @Test(arguments: [5, 64, 384, 385])
+    func layerNormMatchesItsDefinition(cols: Int) {
+        let rows = 4
+        let x = Self.randomRows(rows * cols, in: -4...6)
+        let gamma = Self.randomRows(cols, in: 0.5...1.5), beta = Self.randomRows(cols, in: -1...1)
+        for table in tables {
+            var y = [Float](repeating: 0, count: x.count)
+            table.layer_norm(x, &y, gamma, beta, rows, cols, 1e-5)
+            for row in 0..<rows {
+                let values = x[(row * cols)..<((row + 1) * cols)].map(Double.init)
+                let mean = values.reduce(0, +) / Double(cols)
+                let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cols)
+                for column in 0..<cols {
+                    let exact = (values[column] - mean) / (variance + 1e-5).squareRoot() * Double(gamma[column]) + Double(beta[column])
+                    #expect(abs(Double(y[row * cols + column]) - exact) <= 1e-4, "\(String(cString: table.isa))")
+                }
+            }
+        }
+    }
+
+    @Test func quantizationKeepsEveryValueWithinHalfAStep() {
+        let x = Self.randomRows(1_001, in: -3...2) + [4.5]
+        for table in tables {
+            var q = [Int8](repeating: 0, count: x.count)
+            let scale = table.quantize_s8(x, &q, x.count)
+            #expect(abs(scale - 4.5 / 127) < 1e-7)
+            #expect(q.last == 127)
+            for (value, quantized) in zip(x, q) {
+                #expect(abs(Float(quantized) * scale - value) <= scale / 2 + 1e-6)
+            }
+        }
+        var zeros = [Int8](repeating: 1, count: 4)
+        #expect(am_quantize_s8_c([0, 0, 0, 0], &zeros, 4) == 1 && zeros == [0, 0, 0, 0])
+    }
+}
