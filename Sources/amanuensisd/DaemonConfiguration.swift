@@ -10,7 +10,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     var model: String = ModelLocation.defaultDirectory("tiny.en")
     /// Transcriptions that run at once, each with its own buffers.
     var streams = 2
-    var computeType = "float32"
+    /// One of `computeTypes`; the key's reader accepts nothing else.
+    var computeType = ComputeType.float32.rawValue
     var beamSize = 1
     /// Seconds without connections or work after which the daemon exits; 0 = never.
     var idleExit = 0.0
@@ -32,7 +33,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     var allowedUsers: [String] = []
     var allowedGroups: [String] = []
 
-    static let computeTypes = ["float32"]
+    static let computeTypes = ComputeType.allCases.map(\.rawValue)
     static let defaultPath = "/etc/amanuensis/amanuensisd.conf"
 
     static func defaultSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

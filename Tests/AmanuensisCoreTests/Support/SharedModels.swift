@@ -6,14 +6,19 @@ import Testing
 /// Models load once per test process and are shared: they are immutable.
 enum SharedModels {
     static let tinyEnglish: Result<WhisperModel, any Error> = Result { try load("tiny.en") }
+    static let tinyEnglishInt8: Result<WhisperModel, any Error> = Result { try load("tiny.en", computeType: .int8) }
     static let base: Result<WhisperModel, any Error> = Result { try load("base") }
 
-    private static func load(_ name: String) throws -> WhisperModel {
+    static func tinyEnglish(_ computeType: ComputeType) throws -> WhisperModel {
+        try (computeType == .int8 ? tinyEnglishInt8 : tinyEnglish).get()
+    }
+
+    private static func load(_ name: String, computeType: ComputeType = .float32) throws -> WhisperModel {
         let directory = TestPaths.model(name)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.bin").path) else {
             throw MissingModel(name: name, directory: directory.path)
         }
-        return try WhisperModel(directory: directory)
+        return try WhisperModel(directory: directory, computeType: computeType)
     }
 
     struct MissingModel: Error, CustomStringConvertible {

@@ -14,15 +14,17 @@ import Testing
         var theirRate: Double { 100 * Double(theirErrors) / Double(words) }
     }
 
-    /// Greedy must agree on 95 % of clips; beam search, whose ties and
-    /// pruning order CTranslate2 breaks its own way, on 90 %.
-    @Test(arguments: [(1, 0.95), (5, 0.90)])
-    func transcriptsMatchFasterWhisper(beamSize: Int, requiredAgreement: Double) throws {
+    /// Greedy float32 must agree on 95 % of clips; beam search, whose ties and
+    /// pruning order CTranslate2 breaks its own way, on 90 %. int8 changes a
+    /// few words by design (faster-whisper's own int8 agrees with its float32
+    /// on 88 % of these clips): it is held to the word error rate alone.
+    @Test(arguments: [(ComputeType.float32, 1, 0.95), (.float32, 5, 0.90), (.int8, 1, 0)])
+    func transcriptsMatchFasterWhisper(computeType: ComputeType, beamSize: Int, requiredAgreement: Double) throws {
         let clips = try Corpus.clips().filter { ($0.kind == "wav16k" || $0.kind == "derived") && $0.hasExactReference }
         let theirs = try Corpus.fasterWhisper(beamSize: beamSize)
         var options = DecodingOptions()
         options.beamSize = beamSize
-        let model = try SharedModels.tinyEnglish.get()
+        let model = try SharedModels.tinyEnglish(computeType)
         let transcriber = try Transcriber(model: model, options: options)
         var withoutOurRules = options
         withoutOurRules.greedySilenceCheck = false
@@ -51,7 +53,7 @@ import Testing
                 tally.differences.append("\(clip.file)\n  ours:   \(transcript.text)\n  theirs: \(reference)")
             }
         }
-        print("beam \(beamSize): identical to faster-whisper on \(tally.identical)/\(tally.clips) clips; "
+        print("\(computeType), beam \(beamSize): identical to faster-whisper on \(tally.identical)/\(tally.clips) clips; "
               + "WER ours \(tally.ourRate) %, faster-whisper \(tally.theirRate) %")
         for difference in tally.differences { print(difference) }
         #expect(tally.agreement >= requiredAgreement,

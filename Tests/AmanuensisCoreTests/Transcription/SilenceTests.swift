@@ -9,15 +9,15 @@ import Testing
     static let negativeClips = ["derived/silence_10s.wav", "derived/noise_10s.wav",
                                 "wav16k/speechcommands_silence.wav", "wav16k/speechcommands_noise.wav"]
 
-    @Test(arguments: [1, 5])
-    func silenceAndNoiseGiveEmptyText(beamSize: Int) throws {
+    @Test(arguments: ComputeType.allCases, [1, 5])
+    func silenceAndNoiseGiveEmptyText(computeType: ComputeType, beamSize: Int) throws {
         try Corpus.requireCorpus()
         var options = DecodingOptions()
         options.beamSize = beamSize
-        let transcriber = try Transcriber(model: try SharedModels.tinyEnglish.get(), options: options)
+        let transcriber = try Transcriber(model: try SharedModels.tinyEnglish(computeType), options: options)
         for clip in Self.negativeClips {
             let transcript = try transcriber.transcribe(try AudioFileDecoder.decode(path: TestPaths.corpus.appendingPathComponent(clip).path))
-            #expect(transcript.text == "", "\(clip) with beam \(beamSize): \(transcript.segments)")
+            #expect(transcript.text == "", "\(clip), \(computeType), beam \(beamSize): \(transcript.segments)")
         }
     }
 
