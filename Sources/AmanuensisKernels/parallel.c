@@ -14,14 +14,15 @@ typedef void (*gomp_parallel_fn)(void (*)(void *), void *, unsigned, unsigned);
 typedef int (*omp_int_fn)(void);
 
 static gomp_parallel_fn gomp_parallel;
-static omp_int_fn thread_number, team_size;
+static omp_int_fn thread_number, team_size, max_threads;
 static pthread_once_t resolved = PTHREAD_ONCE_INIT;
 
 static void resolve(void) {
     gomp_parallel = (gomp_parallel_fn)dlsym(RTLD_DEFAULT, "GOMP_parallel");
     thread_number = (omp_int_fn)dlsym(RTLD_DEFAULT, "omp_get_thread_num");
     team_size = (omp_int_fn)dlsym(RTLD_DEFAULT, "omp_get_num_threads");
-    if (!thread_number || !team_size) gomp_parallel = NULL;
+    max_threads = (omp_int_fn)dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    if (!thread_number || !team_size || !max_threads) gomp_parallel = NULL;
 }
 
 typedef struct {
@@ -34,15 +35,22 @@ static void run_share(void *argument) {
     const job *work = argument;
     const size_t threads = (size_t)team_size(), index = (size_t)thread_number();
     const size_t first = work->count * index / threads, last = work->count * (index + 1) / threads;
-    if (first < last) work->body(work->context, first, last);
+    if (first < last) work->body(work->context, first, last, index);
 }
 
-void am_parallel_rows(size_t count, am_rows_body body, void *context) {
+size_t am_parallel_width(void) {
     pthread_once(&resolved, resolve);
-    if (!gomp_parallel || count < 2) {
-        body(context, 0, count);
+    return gomp_parallel && max_threads ? (size_t)max_threads() : 1;
+}
+
+void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *context) {
+    size_t shares = am_parallel_width();
+    if (shares > max_shares) shares = max_shares;
+    if (shares > count) shares = count;
+    if (shares < 2) {
+        body(context, 0, count, 0);
         return;
     }
     job work = { body, context, count };
-    gomp_parallel(run_share, &work, 0, 0);
+    gomp_parallel(run_share, &work, (unsigned)shares, 0);
 }

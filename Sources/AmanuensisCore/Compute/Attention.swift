@@ -27,7 +27,7 @@ enum Attention {
                 (scores + row * keys + visible).update(repeating: -.infinity, count: keys - visible)
             }
         }
-        CPUKernels.softmaxRows(scores, rows: queries, cols: keys, stride: keys)
+        CPUKernels.selected.softmax_rows(scores, queries, keys, keys)
         Gemm.multiply(m: queries, n: headWidth, k: keys, a: scores, lda: keys,
                       b: v.pointer, ldb: v.stride, transposeB: false,
                       c: output, ldc: outputStride)

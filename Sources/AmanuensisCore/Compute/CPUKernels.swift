@@ -5,21 +5,21 @@ import AmanuensisKernels
 enum CPUKernels {
     nonisolated(unsafe) static let selected: am_kernels = am_kernels_select()!.pointee
 
-    /// Runs `body` over shares of `0..<count` on the calling thread's OpenMP
-    /// team, the threads oneDNN's products use, and returns when all are done.
-    static func parallelRows(_ count: Int, _ body: (Range<Int>) -> Void) {
+    /// Runs `body(share, range)` over shares of `0..<count` on the calling
+    /// thread's OpenMP team, the threads oneDNN's products use, at most
+    /// `maximumShares` of them, and returns when all are done.
+    static func parallelRows(_ count: Int, maximumShares: Int = .max, _ body: (_ share: Int, Range<Int>) -> Void) {
+        typealias Body = (Int, Range<Int>) -> Void
         withoutActuallyEscaping(body) { body in
             var body = body
             withUnsafeMutablePointer(to: &body) { pointer in
-                am_parallel_rows(count, { context, first, last in
-                    context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(first..<last)
+                am_parallel_rows(count, maximumShares, { context, first, last, share in
+                    context!.assumingMemoryBound(to: Body.self).pointee(share, first..<last)
                 }, pointer)
             }
         }
     }
 
-    /// Softmax of `rows` rows of `cols` values, `stride` apart, in place, in parallel.
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int) {
-        parallelRows(rows) { share in selected.softmax_rows(x + share.lowerBound * stride, share.count, cols, stride) }
-    }
+    /// How many shares `parallelRows` uses at most on this thread.
+    static var parallelWidth: Int { am_parallel_width() }
 }

@@ -26,7 +26,7 @@ extension Linear {
 
 extension LayerNorm {
     func apply(_ x: UnsafePointer<Float>, rows: Int, width: Int, into y: UnsafeMutablePointer<Float>) {
-        CPUKernels.parallelRows(rows) { share in
+        CPUKernels.parallelRows(rows) { _, share in
             let offset = share.lowerBound * width
             CPUKernels.selected.layer_norm(x + offset, y + offset, gamma.pointer, beta.pointer, share.count, width, Self.epsilon)
         }

@@ -113,21 +113,40 @@ final class AudioEncoder {
         am_add_f32(model.weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)
     }
 
+    /// Query rows per attention task: a task's scores (128 × 1500 floats)
+    /// stay in the core's L2 cache between the product that writes them, the
+    /// softmax and the product that reads them.
+    private static let queryBlock = 128
+
+    /// Each head's attention in blocks of query rows, the tasks shared out
+    /// over the OpenMP team, each share with its own slice of `scores`.
+    private func selfAttention() {
+        let d = dimensions
+        let positions = d.audioPositions, width = d.width
+        let blocks = (positions + Self.queryBlock - 1) / Self.queryBlock
+        let qkv = UnsafePointer(projections.pointer)
+        let slice = Self.queryBlock * positions
+        CPUKernels.parallelRows(d.heads * blocks, maximumShares: scores.count / slice) { share, tasks in
+            for task in tasks {
+                let column = (task / blocks) * d.headWidth
+                let first = (task % blocks) * Self.queryBlock
+                Attention.head(
+                    queries: min(Self.queryBlock, positions - first), keys: positions, headWidth: d.headWidth,
+                    q: .init(pointer: qkv + first * 3 * width + column, stride: 3 * width),
+                    k: .init(pointer: qkv + width + column, stride: 3 * width),
+                    v: .init(pointer: qkv + 2 * width + column, stride: 3 * width),
+                    scores: scores.pointer + share * slice, output: attention.pointer + first * width + column,
+                    outputStride: width)
+            }
+        }
+    }
+
     private func block(_ layer: EncoderLayer, _ products: BlockProducts) {
         let d = dimensions
         let rows = d.audioPositions, width = d.width
         layer.attentionNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
         products.queryKeyValue.run(on: stream)
-        let qkv = UnsafePointer(projections.pointer)
-        for head in 0..<d.heads {
-            let column = head * d.headWidth
-            Attention.head(
-                queries: rows, keys: rows, headWidth: d.headWidth,
-                q: .init(pointer: qkv + column, stride: 3 * width),
-                k: .init(pointer: qkv + width + column, stride: 3 * width),
-                v: .init(pointer: qkv + 2 * width + column, stride: 3 * width),
-                scores: scores.pointer, output: attention.pointer + column, outputStride: width)
-        }
+        selfAttention()
         products.attentionOutput.run(on: stream)
 
         layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
