@@ -5,8 +5,10 @@ import CDNNL
 /// primitive, built once at model load with the weights already reordered
 /// into its preferred blocked layout, and shared read-only by every stream.
 ///
-/// The bias, the GELU and the residual sum run inside the product as
-/// post-ops, so the output is written once. With `int8` the weights are
+/// The bias and the GELU run inside the product as post-ops, so the output is
+/// written once. The residual sum is left to the caller: oneDNN 2.6 has no
+/// fast path for a sum post-op after a binary one below AVX-512 and falls back
+/// to its reference loops, a hundred times slower. With `int8` the weights are
 /// quantized per output row here; each call quantizes its input with one scale
 /// (`Call`), which fits the encoder, whose products mostly read layer-normed
 /// rows of like magnitude.
@@ -14,8 +16,6 @@ final class MatMul: @unchecked Sendable {
     enum Epilogue {
         case none
         case gelu
-        /// y += x·Wᵀ + b: the residual connection, in place.
-        case accumulate
     }
 
     let rows: Int
@@ -80,7 +80,6 @@ final class MatMul: @unchecked Sendable {
         switch epilogue {
         case .none: break
         case .gelu: DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), "adding GELU")
-        case .accumulate: DNNL.check(dnnl_post_ops_append_sum(postOps, 1), "adding the residual sum")
         }
         DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
 

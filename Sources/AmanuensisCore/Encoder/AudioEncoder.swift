@@ -59,9 +59,9 @@ final class AudioEncoder {
         stem = (bind(weights.conv1, feedForward, projections), bind(weights.conv2, scores, x))
         layers = weights.encoderLayers.map { layer in
             BlockProducts(queryKeyValue: bind(layer.queryKeyValue, normed, projections),
-                          attentionOutput: bind(layer.attentionOutput, attention, x),
+                          attentionOutput: bind(layer.attentionOutput, attention, normed),
                           feedForwardIn: bind(layer.feedForwardIn, normed, feedForward),
-                          feedForwardOut: bind(layer.feedForwardOut, feedForward, x))
+                          feedForwardOut: bind(layer.feedForwardOut, feedForward, normed))
         }
     }
 
@@ -148,10 +148,20 @@ final class AudioEncoder {
         products.queryKeyValue.run(on: stream)
         selfAttention()
         products.attentionOutput.run(on: stream)
+        addResidual()
 
         layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
         products.feedForwardIn.run(on: stream)
         products.feedForwardOut.run(on: stream)
+        addResidual()
+    }
+
+    /// x += normed, where the block's output products leave their rows.
+    private func addResidual() {
+        let width = dimensions.width
+        CPUKernels.parallelRows(dimensions.audioPositions) { _, rows in
+            am_add_f32(normed.pointer + rows.lowerBound * width, x.pointer + rows.lowerBound * width, rows.count * width)
+        }
     }
 }
 

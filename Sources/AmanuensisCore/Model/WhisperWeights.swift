@@ -23,12 +23,10 @@ struct EncoderLayer: Sendable {
     let attentionNorm: LayerNorm
     /// Fused query, key and value rows, in that order.
     let queryKeyValue: MatMul
-    /// Adds onto the residual stream.
     let attentionOutput: MatMul
     let feedForwardNorm: LayerNorm
     /// With the GELU fused.
     let feedForwardIn: MatMul
-    /// Adds onto the residual stream.
     let feedForwardOut: MatMul
 
     var matMuls: [MatMul] { [queryKeyValue, attentionOutput, feedForwardIn, feedForwardOut] }
@@ -120,10 +118,10 @@ struct WhisperWeights: Sendable {
             return EncoderLayer(
                 attentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
                 queryKeyValue: try product("self_attention/linear_0", outputs: 3 * width, inputs: width, .none),
-                attentionOutput: try product("self_attention/linear_1", outputs: width, inputs: width, .accumulate),
+                attentionOutput: try product("self_attention/linear_1", outputs: width, inputs: width, .none),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
                 feedForwardIn: try product("ffn/linear_0", outputs: feedForward, inputs: width, .gelu),
-                feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .accumulate))
+                feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .none))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
         embedding = HalfBuffer(converting: try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width]))
