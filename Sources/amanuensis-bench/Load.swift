@@ -49,7 +49,7 @@ extension Bench {
                 errors: result.errors, busyRetries: result.busyRetries, latencyMilliseconds: Summary(result.latencies),
                 wallSeconds: wall,
                 audioSecondsPerSecond: result.audioSeconds / wall,
-                daemonPeakRSSBytes: Self.peakResidentBytes(pid: daemonPID.withLock { $0 }))
+                daemonPeakRSSBytes: PeakMemory.residentBytes(pid: daemonPID.withLock { $0 }))
             print(try JSONOutput.encode(report))
         }
 
@@ -109,14 +109,6 @@ extension Bench {
                     }
                 }
             }
-        }
-
-        /// VmHWM of the daemon, found through the socket's peer credentials.
-        private static func peakResidentBytes(pid: Int32) -> Int {
-            guard pid > 0, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                  let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-            return kilobytes * 1024
         }
     }
 

@@ -13,6 +13,9 @@ extension Bench {
         @Option(help: "Timed runs per file, after one warm-up run.")
         var runs = 3
 
+        @Flag(help: "Skip the warm-up run: the instruction-count guard counts one cold run.")
+        var noWarmUp = false
+
         @Option(help: "Beam size (1 = greedy).")
         var beamSize = 1
 
@@ -34,19 +37,22 @@ extension Bench {
             var results: [FileResult] = []
             for file in files {
                 let audio = try AudioFileDecoder.decode(path: file)
-                var transcript = try transcriber.transcribe(audio)
+                var transcript: Transcript? = noWarmUp ? nil : try transcriber.transcribe(audio)
                 var walls: [Double] = []
                 var stages: [String: [Double]] = [:]
                 for _ in 0..<runs {
                     let started = ContinuousClock.now
-                    transcript = try transcriber.transcribe(audio)
+                    let timed = try transcriber.transcribe(audio)
+                    transcript = timed
                     walls.append((ContinuousClock.now - started).milliseconds)
                     let report = TimingReport(total: ContinuousClock.now - started, queue: .zero, audio: .zero,
-                                              stages: transcript.statistics.timer)
+                                              stages: timed.statistics.timer)
                     for entry in report.entries where TimingReport.stagePaths.contains(entry.path) {
                         stages[entry.path, default: []].append(entry.milliseconds)
                     }
                 }
+                // `validate()` requires a run, so the loop has set it.
+                guard let transcript else { preconditionFailure("no run") }
                 results.append(FileResult(
                     file: file, audioSeconds: audio.duration, text: transcript.text,
                     windows: transcript.statistics.windows, tokens: transcript.statistics.timer.tokens,
@@ -54,7 +60,8 @@ extension Bench {
                     realtimeFactor: Summary(walls).median / 1000 / audio.duration))
             }
             let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
-                                      beamSize: beamSize, computeType: model.computeType.rawValue, files: results)
+                                      beamSize: beamSize, computeType: model.computeType.rawValue,
+                                      peakRSSBytes: PeakMemory.residentBytes(), files: results)
             print(try JSONOutput.encode(report))
         }
     }
@@ -65,6 +72,7 @@ extension Bench {
         let runs: Int
         let beamSize: Int
         let computeType: String
+        let peakRSSBytes: Int
         let files: [FileResult]
     }
 

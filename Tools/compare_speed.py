@@ -1,0 +1,121 @@
+"""Amanuensis against faster-whisper on this machine, same clips, same run.
+
+Measures each target of the speed issue and prints a Markdown table of the
+figures and ratios (medians; the machines are noisy). Run it through
+Tools/compare-speed.sh, which builds and sets up faster-whisper first.
+
+    python3 Tools/compare_speed.py --bin BIN --model DIR --python VENV_PYTHON [--runs N]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+CORPUS = "../shared/corpus/derived"
+SHORT, MEDIUM, LONG = f"{CORPUS}/concat_05s.wav", f"{CORPUS}/concat_30s.wav", f"{CORPUS}/concat_120s.wav"
+
+
+def run_json(command, env=None):
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(output)
+
+
+def wall_of(command):
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def median_wall(report, clip):
+    return next(f for f in report["files"] if f["file"] == clip)["wall_milliseconds"]["median"]
+
+
+class Daemon:
+    """amanuensisd started by systemd-socket-activate on a private socket."""
+
+    def __init__(self, args, compute_type, directory):
+        self.socket = os.path.join(directory, f"{compute_type}.sock")
+        config = os.path.join(directory, f"{compute_type}.conf")
+        with open(config, "w") as file:
+            file.write(f'compute_type = "{compute_type}"\nstreams = 2\n')
+        self.command = ["/usr/bin/systemd-socket-activate", "-l", self.socket,
+                        os.path.join(args.bin, "amanuensisd"), "--config", config, "--model", args.model]
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not os.path.exists(self.socket):
+            time.sleep(0.005)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+
+
+def amctl(args, daemon, clip):
+    return wall_of([os.path.join(args.bin, "amctl"), "--socket", daemon.socket, "transcribe", clip])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--python", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    bench = os.path.join(args.bin, "amanuensis-bench")
+    timing = [args.python, "Tools/reference/timing.py", "--model", args.model, "--runs", str(args.runs)]
+    rows = []
+
+    def row(target, ours, theirs, goal, unit="ms", higher_is_better=False):
+        ratio = ours / theirs if higher_is_better else theirs / ours
+        rows.append((target, ours, theirs, ratio, goal, unit))
+
+    fw = run_json(timing + ["--compute-type", "int8", SHORT, MEDIUM, LONG])
+    fw_batched = run_json(timing + ["--compute-type", "int8", "--batched", LONG])
+    fw_concurrent = run_json(timing + ["--compute-type", "int8", "--concurrent", "16", "--runs", "2", SHORT])
+    # Cold: a new process imports, loads the model and transcribes once.
+    fw_cold = statistics.median(wall_of(timing + ["--compute-type", "int8", "--cold", SHORT]) for _ in range(3))
+    for compute_type in ("int8", "float32"):
+        ours = run_json([bench, "single", "--runs", str(args.runs), "--model", args.model,
+                         "--compute-type", compute_type, MEDIUM, LONG])
+        with tempfile.TemporaryDirectory() as directory:
+            daemon = Daemon(args, compute_type, directory)
+            # Cold: socket activation starts the daemon, loads, transcribes.
+            colds = []
+            for _ in range(3):
+                daemon.start()
+                colds.append(amctl(args, daemon, SHORT))
+                daemon.stop()
+            daemon.start()
+            amctl(args, daemon, SHORT)
+            dictation = statistics.median(amctl(args, daemon, SHORT) for _ in range(args.runs))
+            load = run_json([bench, "load", "--socket", daemon.socket, "--clients", "16", "--requests", "2",
+                             "--clip", SHORT])
+            daemon.stop()
+        label = f"({compute_type})"
+        row(f"5 s clip through amctl and the socket {label} vs fw in process", dictation, median_wall(fw, SHORT), "≥ 3×")
+        row(f"30 s clip in process {label}", median_wall(ours, MEDIUM), median_wall(fw, MEDIUM), "≥ 3×")
+        row(f"120 s clip in process {label} vs fw batched (VAD on)", median_wall(ours, LONG),
+            median_wall(fw_batched, LONG), "≥ 2×")
+        row(f"120 s clip in process {label} vs fw sequential", median_wall(ours, LONG), median_wall(fw, LONG), "")
+        row(f"16 concurrent 5 s clips, audio s/s {label}", load["audio_seconds_per_second"],
+            fw_concurrent["files"][0]["audio_seconds_per_second"], "≥ 4×", "audio s/s", higher_is_better=True)
+        row(f"cold start to first 5 s transcript {label}", statistics.median(colds), fw_cold, "≥ 2×")
+        row(f"peak RSS, 30 s + 120 s in process {label}", ours["peak_rss_bytes"] / 2**20,
+            fw["peak_rss_bytes"] / 2**20, "≥ 2×", "MiB")
+
+    print(f"faster-whisper {fw['compute_type']}, {fw['threads']} threads, greedy; medians of {args.runs} runs\n")
+    print("| target | Amanuensis | faster-whisper | ratio (× better) | goal |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for target, ours, theirs, ratio, goal, unit in rows:
+        print(f"| {target} | {ours:.0f} {unit} | {theirs:.0f} {unit} | {ratio:.2f}× | {goal} |")
+
+
+if __name__ == "__main__":
+    main()
