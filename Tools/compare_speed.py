@@ -58,7 +58,7 @@ class Daemon:
 
 
 def amctl(args, daemon, clip):
-    return wall_of([os.path.join(args.bin, "amctl"), "--socket", daemon.socket, "transcribe", clip])
+    return wall_of([os.path.join(args.bin, "amctl"), "transcribe", "--socket", daemon.socket, clip])
 
 
 def main():
@@ -90,14 +90,18 @@ def main():
             colds = []
             for _ in range(3):
                 daemon.start()
-                colds.append(amctl(args, daemon, SHORT))
-                daemon.stop()
+                try:
+                    colds.append(amctl(args, daemon, SHORT))
+                finally:
+                    daemon.stop()
             daemon.start()
-            amctl(args, daemon, SHORT)
-            dictation = statistics.median(amctl(args, daemon, SHORT) for _ in range(args.runs))
-            load = run_json([bench, "load", "--socket", daemon.socket, "--clients", "16", "--requests", "2",
-                             "--clip", SHORT])
-            daemon.stop()
+            try:
+                amctl(args, daemon, SHORT)
+                dictation = statistics.median(amctl(args, daemon, SHORT) for _ in range(args.runs))
+                load = run_json([bench, "load", "--socket", daemon.socket, "--clients", "16", "--requests", "2",
+                                 "--clip", SHORT])
+            finally:
+                daemon.stop()
         label = f"({compute_type})"
         row(f"5 s clip through amctl and the socket {label} vs fw in process", dictation, median_wall(fw, SHORT), "≥ 3×")
         row(f"30 s clip in process {label}", median_wall(ours, MEDIUM), median_wall(fw, MEDIUM), "≥ 3×")

@@ -32,8 +32,6 @@ final class MatMul: @unchecked Sendable {
     private let weights: dnnl_memory_t
     private let bias: FloatBuffer
     private let biasMemory: dnnl_memory_t
-    /// Per output row, `int8` only: W[n, :] ≈ q[n, :] · weightScales[n].
-    private let weightScales: FloatBuffer?
     /// Where the bias's post-op sits (after the input scale's, in int8).
     private var biasPostOp: Int32 { computeType == .int8 ? 1 : 0 }
 
@@ -60,10 +58,10 @@ final class MatMul: @unchecked Sendable {
         var postOps: dnnl_post_ops_t?
         DNNL.check(dnnl_post_ops_create(&postOps), "creating post-ops")
         defer { dnnl_post_ops_destroy(postOps) }
-        // int8: output scales per column are the weights' row scales (known
-        // now); the input's scale, one value known only at each call, is a
-        // broadcast multiplication (brgemm takes no runtime output scales).
-        var weightScales: FloatBuffer?
+        // int8: W[n, :] ≈ q[n, :] · scale[n], so the output scales per column
+        // are the weights' row scales (known now, copied by oneDNN); the
+        // input's scale, one value known only at each call, is a broadcast
+        // multiplication (brgemm takes no runtime output scales).
         var quantizedWeights: [Int8] = []
         if integer {
             let (quantized, scales) = Self.quantizeRows(weight, rows: outputs, columns: inputs)
@@ -71,10 +69,8 @@ final class MatMul: @unchecked Sendable {
                        "setting output scales")
             var scalar = DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab)
             DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scalar), "adding the input scale")
-            weightScales = scales
             quantizedWeights = quantized
         }
-        self.weightScales = weightScales
         var biasAsOperand = biasDescriptor
         DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &biasAsOperand), "adding the bias post-op")
         switch epilogue {
@@ -116,11 +112,11 @@ final class MatMul: @unchecked Sendable {
         dnnl_memory_destroy(biasMemory)
     }
 
-    /// Bytes held: the weights in the primitive's layout, the bias, the scales.
+    /// Bytes held: the weights in the primitive's layout and the bias.
     var bytes: Int {
         var descriptor: UnsafePointer<dnnl_memory_desc_t>?
         dnnl_memory_get_memory_desc(weights, &descriptor)
-        return dnnl_memory_desc_get_size(descriptor) + bias.bytes + (weightScales?.bytes ?? 0)
+        return dnnl_memory_desc_get_size(descriptor) + bias.bytes
     }
 
     /// Symmetric per-row quantization: q = round(w / s), s = max|row| / 127.
