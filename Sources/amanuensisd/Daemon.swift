@@ -74,7 +74,9 @@ struct Daemon: ParsableCommand {
                                        computeType: ComputeType(rawValue: configuration.computeType) ?? .float32)
         var options = DecodingOptions()
         options.beamSize = configuration.beamSize
-        let scheduler = try Scheduler(model: whisper, streams: configuration.streams, options: options, journal: journal)
+        let scheduler = try Scheduler(model: whisper, streams: configuration.streams,
+                                      maximumStreams: configuration.maximumStreams, growth: configuration.streamGrowth,
+                                      options: options, journal: journal)
         let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, scheduler: scheduler)
         journal.log(.notice, "ready on \(listener.description): model \(configuration.model), \(configuration.computeType), \(configuration.streams) streams", [
             "MODEL": configuration.model, "COMPUTE_TYPE": configuration.computeType, "STREAMS": String(configuration.streams),

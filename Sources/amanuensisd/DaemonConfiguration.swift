@@ -8,8 +8,14 @@ import TOMLKit
 struct DaemonConfiguration: Sendable, Equatable {
     var socket: String = DaemonConfiguration.defaultSocket()
     var model: String = ModelLocation.defaultDirectory("tiny.en")
-    /// Transcriptions that run at once, each with its own buffers.
+    /// Streams made at start-up: transcriptions that run at once, each with
+    /// its own buffers.
     var streams = 2
+    /// The most streams the pool may grow to while requests wait; equal to
+    /// `streams` (the default), it never grows.
+    var maximumStreams = 2
+    /// Streams added at a time when the pool grows.
+    var streamGrowth = 1
     /// One of `computeTypes`; the key's reader accepts nothing else.
     var computeType = ComputeType.float32.rawValue
     var beamSize = 1
@@ -53,6 +59,8 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("socket", \.socket, restartOnly: true, Key.text),
         Key("model", \.model, restartOnly: true, Key.text),
         Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
+        Key("max_streams", \.maximumStreams, restartOnly: true, Key.integer(1...64)),
+        Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
         Key("compute_type", \.computeType, restartOnly: true, Key.choice(computeTypes)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
         Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),

@@ -4,10 +4,15 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Runs admitted jobs on a fixed set of worker threads, one transcriber
-/// (one set of stream buffers) each. Interactive requests (dictation, raw
-/// PCM, 30 s or less) wait in their own queue and are always taken first,
-/// so a short request never waits behind a long file.
+/// Runs admitted jobs on worker threads, one transcriber (one stream: every
+/// buffer a request needs, allocated once) each. Interactive requests
+/// (dictation, raw PCM, 30 s or less) wait in their own queue and are always
+/// taken first, so a short request never waits behind a long file.
+///
+/// The streams are a pool: `streams` made at start-up; when requests wait
+/// and fewer than `maximumStreams` exist, `growth` more are made (and kept).
+/// A stream is taken with its job and given back when the job ends, whatever
+/// the outcome, so at idle none is in use.
 final class Scheduler: Sendable {
     private struct Queues {
         var interactive: [Job] = []
@@ -20,29 +25,73 @@ final class Scheduler: Sendable {
         var busy = 0
         var highWater = 0
         var waits = StageStatistics.waitHistogram()
+        /// Streams made (or being made), and how many times the pool grew.
+        var streams = 0
+        var growths = 0
     }
 
     private let queues = Mutex(Queues())
+    /// Jobs queued or running; counted apart from the streams, so the two
+    /// can be checked against each other.
+    private let admitted = Atomic(0)
     private let available = DispatchSemaphore(value: 0)
     private let journal: Journal
+    private let options: DecodingOptions
     let model: WhisperModel
-    let streams: Int
-    let workspaceBytes: Int
+    let maximumStreams: Int
+    let growth: Int
+    /// Bytes of one stream's buffers.
+    let streamBytes: Int
+
     let statistics = StageStatistics()
 
-    init(model: WhisperModel, streams: Int, options: DecodingOptions, journal: Journal) throws {
+    init(model: WhisperModel, streams: Int, maximumStreams: Int, growth: Int, options: DecodingOptions,
+         journal: Journal) throws {
         self.model = model
-        self.streams = streams
+        self.maximumStreams = max(streams, maximumStreams)
+        self.growth = growth
+        self.options = options
         self.journal = journal
         let transcribers = try (0..<streams).map { _ in try Transcriber(model: model, options: options) }
-        workspaceBytes = transcribers.reduce(0) { $0 + $1.workspaceBytes }
-        for (index, transcriber) in transcribers.enumerated() {
-            let handoff = Handoff(transcriber)
-            let thread = Thread { [self] in work(handoff.value) }
-            thread.name = "amanuensisd-worker-\(index)"
-            thread.stackSize = 8 << 20
-            thread.start()
+        streamBytes = transcribers.first?.workspaceBytes ?? 0
+        queues.withLock { $0.streams = streams }
+        for transcriber in transcribers { startWorker(transcriber) }
+    }
+
+    /// Streams made so far.
+    var streams: Int { queues.withLock { $0.streams } }
+    var workspaceBytes: Int { streams * streamBytes }
+
+    private func startWorker(_ transcriber: Transcriber) {
+        let handoff = Handoff(transcriber)
+        let thread = Thread { [self] in work(handoff.value) }
+        thread.name = "amanuensisd-worker"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Adds `growth` streams when requests wait for one and the cap allows.
+    /// The count is reserved under the lock, the buffers made outside it.
+    private func growIfWaiting() {
+        let adding: Int = queues.withLock { queues in
+            let waiting = queues.interactive.count + queues.batch.count
+            let free = queues.streams - queues.active
+            guard waiting > free, queues.streams < maximumStreams else { return 0 }
+            let adding = min(growth, maximumStreams - queues.streams)
+            queues.streams += adding
+            queues.growths += 1
+            return adding
         }
+        guard adding > 0 else { return }
+        for _ in 0..<adding {
+            do {
+                startWorker(try Transcriber(model: model, options: options))
+            } catch {
+                queues.withLock { $0.streams -= 1 }
+                journal.log(.error, "could not add a stream: \(error)")
+            }
+        }
+        journal.log(.notice, "stream pool grew by \(adding) to \(streams)", ["STREAMS": String(streams)])
     }
 
     struct Counts {
@@ -55,6 +104,11 @@ final class Scheduler: Sendable {
         let highWater: Int
         /// Milliseconds requests waited for a stream: p50, p95, p99.
         let waitPercentiles: (Double, Double, Double)
+        let streams: Int
+        let growths: Int
+        /// Streams in use while no job is admitted: always 0, or a stream
+        /// was not given back.
+        let leaked: Int
     }
 
     var counts: Counts {
@@ -62,7 +116,9 @@ final class Scheduler: Sendable {
             Counts(active: $0.active, queued: $0.interactive.count + $0.batch.count, completed: $0.completed,
                    failed: $0.failed, busy: $0.busy, highWater: $0.highWater,
                    waitPercentiles: (Double($0.waits.valueAtPercentile(50)) / 1000, Double($0.waits.valueAtPercentile(95)) / 1000,
-                                     Double($0.waits.valueAtPercentile(99)) / 1000))
+                                     Double($0.waits.valueAtPercentile(99)) / 1000),
+                   streams: $0.streams, growths: $0.growths,
+                   leaked: $0.interactive.isEmpty && $0.batch.isEmpty && admitted.load(ordering: .acquiring) == 0 ? $0.active : 0)
         }
     }
 
@@ -89,8 +145,10 @@ final class Scheduler: Sendable {
                 throw ProtocolError(.busy, "\(maximumQueued) requests are already waiting; retry in a moment")
             }
             if job.interactive { queues.interactive.append(job) } else { queues.batch.append(job) }
+            admitted.add(1, ordering: .releasing)
         }
         available.signal()
+        growIfWaiting()
     }
 
     /// Answers `busy` to every job that waited longer than `timeout` for a
@@ -103,6 +161,7 @@ final class Scheduler: Sendable {
             queues.interactive.removeAll(where: old)
             queues.batch.removeAll(where: old)
             queues.busy += gone.count
+            admitted.subtract(gone.count, ordering: .releasing)
             return gone
         }
         for job in expired {
@@ -137,12 +196,16 @@ final class Scheduler: Sendable {
                 return next
             }
             guard let job else { continue }
-            let succeeded = run(job, on: transcriber)
-            job.finish()
-            queues.withLock {
-                $0.active -= 1
-                if succeeded { $0.completed += 1 } else { $0.failed += 1 }
+            var succeeded = false
+            defer {
+                job.finish()
+                queues.withLock {
+                    $0.active -= 1
+                    if succeeded { $0.completed += 1 } else { $0.failed += 1 }
+                }
+                admitted.subtract(1, ordering: .releasing)
             }
+            succeeded = run(job, on: transcriber)
         }
     }
 

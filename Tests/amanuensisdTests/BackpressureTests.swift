@@ -67,8 +67,25 @@ import Testing
             usleep(100_000)
         }
         #expect(status["active"] == "0" && status["queued"] == "0", "\(status)")
+        #expect(status["streams_leaked"] == "0", "\(status)")
         #expect(status["connections"] == "1", "only the status query itself: \(status)")
         #expect(Int(status["completed"]!)! >= 22)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func thePoolGrowsToItsCapWhileRequestsWaitAndNoFurther() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start(configuration: "streams = 1\nmax_streams = 3\nstream_growth = 1\n")
+        #expect(try Self.status(daemon)["streams"] == "1")
+        let clients = try Self.startClients(12, socket: daemon.socketPath)
+        for client in clients { client.waitUntilExit() }
+        #expect(clients.allSatisfy { $0.terminationStatus == 0 })
+        let status = try Self.status(daemon)
+        #expect(status["completed"] == "12")
+        #expect(Int(status["streams"]!)! > 1 && Int(status["streams"]!)! <= 3, "\(status)")
+        #expect(Int(status["stream_growths"]!)! >= 1, "\(status)")
+        #expect(status["stream_budget_bytes"] == String(3 * Int(status["stream_bytes"]!)!))
+        #expect(status["active"] == "0" && status["streams_leaked"] == "0", "\(status)")
         #expect(daemon.stop() == 0)
     }
 
