@@ -82,7 +82,7 @@ def main():
     # Cold: a new process imports, loads the model and transcribes once.
     fw_cold = statistics.median(wall_of(timing + ["--compute-type", "int8", "--cold", SHORT]) for _ in range(3))
     for compute_type in ("int8", "float32"):
-        ours = run_json([bench, "single", "--runs", str(args.runs), "--model", args.model,
+        ours = run_json([bench, "single", "--runs", str(args.runs), "--model", args.model, "--parallel-decoding",
                          "--compute-type", compute_type, MEDIUM, LONG])
         with tempfile.TemporaryDirectory() as directory:
             daemon = Daemon(args, compute_type, directory)

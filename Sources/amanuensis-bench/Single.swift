@@ -16,6 +16,9 @@ extension Bench {
         @Flag(help: "Skip the warm-up run: the instruction-count guard counts one cold run.")
         var noWarmUp = false
 
+        @Flag(help: "Let the decoder's vocabulary projection use every core (the daemon's parallel_decoding).")
+        var parallelDecoding = false
+
         @Option(help: "Beam size (1 = greedy).")
         var beamSize = 1
 
@@ -34,6 +37,7 @@ extension Bench {
             var options = DecodingOptions()
             options.beamSize = beamSize
             let transcriber = try Transcriber(model: whisper, options: options)
+            transcriber.decodesInParallel = parallelDecoding
             var results: [FileResult] = []
             for file in files {
                 let audio = try AudioFileDecoder.decode(path: file)
@@ -61,7 +65,8 @@ extension Bench {
             }
             let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
                                       beamSize: beamSize, computeType: model.computeType.rawValue,
-                                      peakRSSBytes: PeakMemory.residentBytes(), files: results)
+                                      parallelDecoding: parallelDecoding, peakRSSBytes: PeakMemory.residentBytes(),
+                                      files: results)
             print(try JSONOutput.encode(report))
         }
     }
@@ -72,6 +77,7 @@ extension Bench {
         let runs: Int
         let beamSize: Int
         let computeType: String
+        let parallelDecoding: Bool
         let peakRSSBytes: Int
         let files: [FileResult]
     }

@@ -16,6 +16,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     var maximumStreams = 2
     /// Streams added at a time when the pool grows.
     var streamGrowth = 1
+    /// Whether a request alone on the daemon decodes with every core.
+    var parallelDecoding = true
     /// One of `computeTypes`; the key's reader accepts nothing else.
     var computeType = ComputeType.float32.rawValue
     var beamSize = 1
@@ -63,6 +65,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
         Key("compute_type", \.computeType, restartOnly: true, Key.choice(computeTypes)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
+        Key("parallel_decoding", \.parallelDecoding, Key.boolean),
         Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),
         Key("max_frame_bytes", \.maximumFrameBytes, Key.integer(65_536...67_108_864)),
         Key("max_audio_seconds", \.maximumAudioSeconds, Key.seconds(1...86_400)),
@@ -131,6 +134,11 @@ struct DaemonConfiguration: Sendable, Equatable {
                 }
                 return text
             }
+        }
+
+        static func boolean(_ value: TOMLValueConvertible) throws -> Bool {
+            guard let flag = value.bool else { throw Expected(what: "true or false") }
+            return flag
         }
 
         static func integer(_ range: ClosedRange<Int>) -> (TOMLValueConvertible) throws -> Int {

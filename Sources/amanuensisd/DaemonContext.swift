@@ -25,6 +25,7 @@ final class DaemonContext: Sendable {
         self.journal = journal
         self.scheduler = scheduler
         modelName = URL(fileURLWithPath: configuration.model).lastPathComponent
+        scheduler.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
     }
 
     /// The configuration in force now; SIGHUP may change its live keys.
@@ -42,6 +43,7 @@ final class DaemonContext: Sendable {
         liveConfiguration.withLock { live in
             for key in applied { key.copy(&live, fresh) }
         }
+        scheduler.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
         return (applied.map(\.name), changed.filter(\.restartOnly).map(\.name))
     }
 
@@ -98,6 +100,7 @@ final class DaemonContext: Sendable {
             KeyValue("model", configuration.model),
             KeyValue("backend", "cpu"),
             KeyValue("compute_type", configuration.computeType),
+            KeyValue("parallel_decoding", String(configuration.parallelDecoding)),
             KeyValue("streams", String(counts.streams)),
             KeyValue("max_streams", String(scheduler.maximumStreams)),
             KeyValue("active", String(counts.active)),

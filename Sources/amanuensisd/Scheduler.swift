@@ -34,6 +34,8 @@ final class Scheduler: Sendable {
     /// Jobs queued or running; counted apart from the streams, so the two
     /// can be checked against each other.
     private let admitted = Atomic(0)
+    /// `parallel_decoding`, which SIGHUP may change.
+    let parallelDecoding = Atomic(true)
     private let available = DispatchSemaphore(value: 0)
     private let journal: Journal
     private let options: DecodingOptions
@@ -186,16 +188,19 @@ final class Scheduler: Sendable {
     private func work(_ transcriber: Transcriber) {
         while true {
             available.wait()
-            let job: Job? = queues.withLock { queues in
+            let (job, alone): (Job?, Bool) = queues.withLock { queues in
                 let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst()
                 if let next {
                     queues.active += 1
                     queues.highWater = max(queues.highWater, queues.active)
                     _ = queues.waits.record(UInt64(max(1, (ContinuousClock.now - next.received).seconds * 1_000_000)))
                 }
-                return next
+                return (next, queues.active == 1 && queues.interactive.isEmpty && queues.batch.isEmpty)
             }
             guard let job else { continue }
+            // Decided as the job starts: one that arrives later shares the
+            // cores with this one's projection until it ends.
+            transcriber.decodesInParallel = alone && parallelDecoding.load(ordering: .relaxed)
             var succeeded = false
             defer {
                 job.finish()

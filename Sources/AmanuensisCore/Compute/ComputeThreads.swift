@@ -18,10 +18,18 @@ enum ComputeThreads {
 
     /// Runs `body` with this thread's products on one thread, then restores the count.
     static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        try with(threads: 1, body)
+    }
+
+    /// Runs `body` with this thread's team at `threads`, then restores the count.
+    static func with<T>(threads: Int, _ body: () throws -> T) rethrows -> T {
         guard let set, let get else { return try body() }
         let previous = get()
-        set(1)
+        set(Int32(threads))
         defer { set(previous) }
         return try body()
     }
+
+    /// The team a thread starts with: OMP_NUM_THREADS, or the cores.
+    static let available: Int = get.map { Int($0()) } ?? 1
 }

@@ -23,6 +23,10 @@ final class TextDecoder {
     private let finalRows: FloatBuffer
     /// `[rows, vocabulary]`: the logits of the rows asked for in `forward`.
     let logits: FloatBuffer
+    /// Threads for the vocabulary projection, the largest read of a step:
+    /// more than one only while this stream has the machine to itself (the
+    /// rest of a step stays on one thread, its products being tiny).
+    var projectionThreads = 1
 
     private var dimensions: WhisperDimensions { model.dimensions }
     /// The most token rows one forward call may carry (a full-length prompt).
@@ -93,8 +97,12 @@ final class TextDecoder {
     /// embedding, each row read once for all rows of x.
     private func projectToVocabulary(rows: Int) {
         let d = dimensions
-        CPUKernels.selected.logits_f16(model.weights.embedding.pointer, finalRows.pointer, logits.pointer,
-                           rows, d.width, 0, d.vocabularySize, d.vocabularySize, 0)
+        ComputeThreads.with(threads: projectionThreads) {
+            CPUKernels.parallelRows(d.vocabularySize) { _, share in
+                CPUKernels.selected.logits_f16(model.weights.embedding.pointer, finalRows.pointer, logits.pointer,
+                                               rows, d.width, share.lowerBound, share.upperBound, d.vocabularySize, 0)
+            }
+        }
     }
 
     private func selfAttention(_ layer: DecoderLayer, layerIndex: Int, sequences: Int, perSequence: Int, position: Int) {

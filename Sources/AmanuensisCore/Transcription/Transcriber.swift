@@ -33,6 +33,13 @@ public final class Transcriber {
     /// The most sequences (beam size, best-of) one call may decode at once.
     public var maximumSequences: Int { decoder.maximumSequences }
 
+    /// Whether decoding may use every core for its largest product: right
+    /// for a stream alone on the machine, wrong when streams share the cores.
+    public var decodesInParallel: Bool {
+        get { decoder.projectionThreads > 1 }
+        set { decoder.projectionThreads = newValue ? ComputeThreads.available : 1 }
+    }
+
     /// Bytes of this stream's preallocated buffers.
     public var workspaceBytes: Int { encoder.scratchBytes + decoder.scratchBytes + melWindow.bytes + encoded.bytes }
 
