@@ -72,6 +72,9 @@ struct TokenSearch {
         var finished = Array(repeating: false, count: count)
         var position = prompt.count
         var scratch = [Float](repeating: 0, count: vocabularySize)
+        // Each step's inputs, made once and rewritten in place: the token loop allocates nothing.
+        var last = [Int](repeating: endOfText, count: count)
+        let rows = Array(0..<count)
         for step in 0..<maximum {
             for sequence in 0..<count where !finished[sequence] {
                 let logits = decoder.logits.pointer + sequence * vocabularySize
@@ -87,8 +90,8 @@ struct TokenSearch {
                 if token == endOfText { finished[sequence] = true } else { tokens[sequence].append(token) }
             }
             if finished.allSatisfy({ $0 }) || step == maximum - 1 { break }
-            let last = (0..<count).map { finished[$0] ? endOfText : tokens[$0].last! }
-            decoder.forward(tokens: last, sequences: count, position: position, logitRows: Array(0..<count))
+            for sequence in 0..<count { last[sequence] = finished[sequence] ? endOfText : tokens[sequence].last! }
+            decoder.forward(tokens: last, sequences: count, position: position, logitRows: rows)
             position += 1
         }
         return (0..<count).map { (tokens[$0], scores[$0]) }
