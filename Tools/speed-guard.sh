@@ -25,9 +25,8 @@ baseline_file=Benchmarks/instructions.baseline
 clip=Samples/jfk.wav
 expected="and so my fellow americans ask not what your country can do for you ask what you can do for your country"
 
-# The test build's flags, so the modules it compiled are reused.
-swift build -c release -Xswiftc -enable-testing --product amanuensis-bench >&2
-bench="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/amanuensis-bench"
+swift build -c release --product amanuensis-bench >&2
+bench="$(swift build -c release --show-bin-path)/amanuensis-bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
