@@ -40,7 +40,7 @@ class Daemon:
         self.socket = os.path.join(directory, f"{compute_type}.sock")
         config = os.path.join(directory, f"{compute_type}.conf")
         with open(config, "w") as file:
-            file.write(f'compute_type = "{compute_type}"\nstreams = 2\n')
+            file.write(f'compute_type = "{compute_type}"\n')
         self.command = ["/usr/bin/systemd-socket-activate", "-l", self.socket,
                         os.path.join(args.bin, "amanuensisd"), "--config", config, "--model", args.model]
         self.process = None

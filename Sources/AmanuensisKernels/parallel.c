@@ -38,13 +38,14 @@ static void run_share(void *argument) {
     if (first < last) work->body(work->context, first, last, index);
 }
 
-size_t am_parallel_width(void) {
+/* The team oneDNN would use on this thread; 1 without libgomp. */
+static size_t team_width(void) {
     pthread_once(&resolved, resolve);
-    return gomp_parallel && max_threads ? (size_t)max_threads() : 1;
+    return gomp_parallel ? (size_t)max_threads() : 1;
 }
 
 void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *context) {
-    size_t shares = am_parallel_width();
+    size_t shares = team_width();
     if (shares > max_shares) shares = max_shares;
     if (shares > count) shares = count;
     if (shares < 2) {

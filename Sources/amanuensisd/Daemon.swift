@@ -71,7 +71,7 @@ struct Daemon: ParsableCommand {
         defer { listener.remove() }
         let loadStarted = ContinuousClock.now
         let whisper = try WhisperModel(directory: URL(fileURLWithPath: configuration.model),
-                                       computeType: ComputeType(rawValue: configuration.computeType) ?? .float32)
+                                       computeType: configuration.computeType)
         var options = DecodingOptions()
         options.beamSize = configuration.beamSize
         let scheduler = try Scheduler(model: whisper, streams: configuration.streams,
@@ -79,7 +79,7 @@ struct Daemon: ParsableCommand {
                                       options: options, journal: journal)
         let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, scheduler: scheduler)
         journal.log(.notice, "ready on \(listener.description): model \(configuration.model), \(configuration.computeType), \(configuration.streams) streams", [
-            "MODEL": configuration.model, "COMPUTE_TYPE": configuration.computeType, "STREAMS": String(configuration.streams),
+            "MODEL": configuration.model, "COMPUTE_TYPE": configuration.computeType.rawValue, "STREAMS": String(configuration.streams),
             "LOAD_MS": String(format: "%.1f", (ContinuousClock.now - loadStarted).seconds * 1000),
             "MODEL_BYTES": String(whisper.weightBytes), "WORKSPACE_BYTES": String(scheduler.workspaceBytes),
             "RSS_BYTES": String(DaemonContext.residentBytes()),

@@ -18,8 +18,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     var streamGrowth = 1
     /// Whether a request alone on the daemon decodes with every core.
     var parallelDecoding = true
-    /// One of `computeTypes`; the key's reader accepts nothing else.
-    var computeType = ComputeType.float32.rawValue
+    var computeType = ComputeType.float32
     var beamSize = 1
     /// Seconds without connections or work after which the daemon exits; 0 = never.
     var idleExit = 0.0
@@ -41,7 +40,6 @@ struct DaemonConfiguration: Sendable, Equatable {
     var allowedUsers: [String] = []
     var allowedGroups: [String] = []
 
-    static let computeTypes = ComputeType.allCases.map(\.rawValue)
     static let defaultPath = "/etc/amanuensis/amanuensisd.conf"
 
     static func defaultSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -63,7 +61,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
         Key("max_streams", \.maximumStreams, restartOnly: true, Key.integer(1...64)),
         Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
-        Key("compute_type", \.computeType, restartOnly: true, Key.choice(computeTypes)),
+        Key("compute_type", \.computeType, restartOnly: true, Key.choice(ComputeType.self)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
         Key("parallel_decoding", \.parallelDecoding, Key.boolean),
         Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),
@@ -127,12 +125,12 @@ struct DaemonConfiguration: Sendable, Equatable {
             return text
         }
 
-        static func choice(_ choices: [String]) -> (TOMLValueConvertible) throws -> String {
+        static func choice<T: RawRepresentable<String> & CaseIterable>(_: T.Type) -> (TOMLValueConvertible) throws -> T {
             { value in
-                guard let text = value.string, choices.contains(text) else {
-                    throw Expected(what: "one of \(choices.joined(separator: ", "))")
+                guard let choice = value.string.flatMap(T.init(rawValue:)) else {
+                    throw Expected(what: "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return text
+                return choice
             }
         }
 

@@ -99,7 +99,7 @@ final class DaemonContext: Sendable {
             KeyValue("version", Self.version),
             KeyValue("model", configuration.model),
             KeyValue("backend", "cpu"),
-            KeyValue("compute_type", configuration.computeType),
+            KeyValue("compute_type", configuration.computeType.rawValue),
             KeyValue("parallel_decoding", String(configuration.parallelDecoding)),
             KeyValue("streams", String(counts.streams)),
             KeyValue("max_streams", String(scheduler.maximumStreams)),

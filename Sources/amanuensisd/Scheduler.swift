@@ -73,27 +73,33 @@ final class Scheduler: Sendable {
     }
 
     /// Adds `growth` streams when requests wait for one and the cap allows.
-    /// The count is reserved under the lock, the buffers made outside it.
+    /// The count is reserved under the lock (so concurrent submits cannot
+    /// overshoot the cap), the buffers made outside it.
     private func growIfWaiting() {
-        let adding: Int = queues.withLock { queues in
+        let reserved: Int = queues.withLock { queues in
             let waiting = queues.interactive.count + queues.batch.count
             let free = queues.streams - queues.active
             guard waiting > free, queues.streams < maximumStreams else { return 0 }
-            let adding = min(growth, maximumStreams - queues.streams)
-            queues.streams += adding
-            queues.growths += 1
-            return adding
+            let reserved = min(growth, maximumStreams - queues.streams)
+            queues.streams += reserved
+            return reserved
         }
-        guard adding > 0 else { return }
-        for _ in 0..<adding {
-            do {
+        guard reserved > 0 else { return }
+        var made = 0
+        do {
+            for _ in 0..<reserved {
                 startWorker(try Transcriber(model: model, options: options))
-            } catch {
-                queues.withLock { $0.streams -= 1 }
-                journal.log(.error, "could not add a stream: \(error)")
+                made += 1
             }
+        } catch {
+            journal.log(.error, "could not add a stream: \(error)")
         }
-        journal.log(.notice, "stream pool grew by \(adding) to \(streams)", ["STREAMS": String(streams)])
+        let streams = queues.withLock { queues in
+            queues.streams -= reserved - made
+            if made > 0 { queues.growths += 1 }
+            return queues.streams
+        }
+        if made > 0 { journal.log(.notice, "stream pool grew by \(made) to \(streams)", ["STREAMS": String(streams)]) }
     }
 
     struct Counts {

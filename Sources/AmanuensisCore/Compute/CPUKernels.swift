@@ -19,7 +19,4 @@ enum CPUKernels {
             }
         }
     }
-
-    /// How many shares `parallelRows` uses at most on this thread.
-    static var parallelWidth: Int { am_parallel_width() }
 }

@@ -24,6 +24,8 @@ final class MatMul: @unchecked Sendable {
     let computeType: ComputeType
     /// Bytes of the user-managed scratchpad one call needs.
     let scratchpadBytes: Int
+    /// Bytes of int8 input one call needs (`Call`'s `quantized`); 0 in float32.
+    var quantizedInputBytes: Int { computeType == .int8 ? rows * inputs : 0 }
     private let primitive: dnnl_primitive_t
     private let sourceDescriptor: dnnl_memory_desc_t
     private let destinationDescriptor: dnnl_memory_desc_t
@@ -167,7 +169,7 @@ final class MatMul: @unchecked Sendable {
              quantized: UnsafeMutablePointer<Int8>?, scratchpad: UnsafeMutableRawPointer) {
             self.matMul = matMul
             self.source = source
-            let integer = matMul.computeType == .int8
+            let integer = matMul.quantizedInputBytes > 0
             precondition(!integer || quantized != nil, "an int8 product needs quantization scratch")
             self.quantized = integer ? quantized : nil
             let sourceMemory = DNNL.memory(matMul.sourceDescriptor,

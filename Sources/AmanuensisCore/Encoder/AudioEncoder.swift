@@ -47,7 +47,7 @@ final class AudioEncoder {
         let products = model.weights.encoderMatMuls
         scratchpadBytes = products.map(\.scratchpadBytes).max() ?? 0
         let scratchpad = UnsafeMutableRawPointer.allocate(byteCount: max(scratchpadBytes, 1), alignment: 64)
-        quantizedBytes = model.computeType == .int8 ? products.map { $0.rows * $0.inputs }.max() ?? 0 : 0
+        quantizedBytes = products.map(\.quantizedInputBytes).max() ?? 0
         let quantized: UnsafeMutablePointer<Int8>? = quantizedBytes > 0 ? .allocate(capacity: quantizedBytes) : nil
         self.scratchpad = scratchpad
         self.quantized = quantized

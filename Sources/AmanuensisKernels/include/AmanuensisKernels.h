@@ -76,9 +76,8 @@ float am_quantize_s8_avx512(const float *, int8_t *, size_t);
  * [0, count) on the calling thread's OpenMP team, returning when all are
  * done. `share` numbers the shares from 0, so each can use its own scratch.
  * At most max_shares shares, and no more than the team oneDNN would use on
- * this thread: am_parallel_width(), 1 where no OpenMP runtime is loaded. */
+ * this thread (1 where no OpenMP runtime is loaded). */
 typedef void (*am_rows_body)(void *context, size_t first, size_t last, size_t share);
-size_t am_parallel_width(void);
 void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *context);
 
 /* The kernels of one instruction set. */

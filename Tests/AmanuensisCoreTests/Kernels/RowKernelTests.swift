@@ -6,9 +6,6 @@ import Testing
 /// definitions say, in every instruction-set variant this CPU can run, on
 /// widths with and without a vector-width tail.
 @Suite struct RowKernelTests {
-    /// Every variant this CPU can run, the portable reference first.
-    var tables: [am_kernels] { ["c", "avx2", "avx512"].compactMap { (isa: String) in am_kernels_for(isa)?.pointee } }
-
     static func randomRows(_ count: Int, in range: ClosedRange<Float>) -> [Float] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in Float.random(in: range, using: &generator) }
@@ -19,7 +16,7 @@ import Testing
         let rows = 3
         var input = Self.randomRows(rows * cols, in: -30...30)
         if cols > 1 { input[0] = -.infinity }  // a masked score
-        for table in tables {
+        for table in KernelTables.runnable {
             var x = input
             table.softmax_rows(&x, rows, cols, cols)
             for row in 0..<rows {
@@ -41,7 +38,7 @@ import Testing
         let rows = 4
         let x = Self.randomRows(rows * cols, in: -4...6)
         let gamma = Self.randomRows(cols, in: 0.5...1.5), beta = Self.randomRows(cols, in: -1...1)
-        for table in tables {
+        for table in KernelTables.runnable {
             var y = [Float](repeating: 0, count: x.count)
             table.layer_norm(x, &y, gamma, beta, rows, cols, 1e-5)
             for row in 0..<rows {
@@ -58,7 +55,7 @@ import Testing
 
     @Test func quantizationKeepsEveryValueWithinHalfAStep() {
         let x = Self.randomRows(1_001, in: -3...2) + [4.5]
-        for table in tables {
+        for table in KernelTables.runnable {
             var q = [Int8](repeating: 0, count: x.count)
             let scale = table.quantize_s8(x, &q, x.count)
             #expect(abs(scale - 4.5 / 127) < 1e-7)
