@@ -76,7 +76,7 @@ struct Daemon: ParsableCommand {
         options.beamSize = configuration.beamSize
         let scheduler = try Scheduler(model: whisper, streams: configuration.streams,
                                       maximumStreams: configuration.maximumStreams, growth: configuration.streamGrowth,
-                                      options: options, journal: journal)
+                                      encoders: configuration.encoders, options: options, journal: journal)
         let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, scheduler: scheduler)
         journal.log(.notice, "ready on \(listener.description): model \(configuration.model), \(configuration.computeType), \(configuration.streams) streams", [
             "MODEL": configuration.model, "COMPUTE_TYPE": configuration.computeType.rawValue, "STREAMS": String(configuration.streams),

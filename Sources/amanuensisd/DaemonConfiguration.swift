@@ -9,13 +9,16 @@ struct DaemonConfiguration: Sendable, Equatable {
     var socket: String = DaemonConfiguration.defaultSocket()
     var model: String = ModelLocation.defaultDirectory("tiny.en")
     /// Streams made at start-up: transcriptions that run at once, each with
-    /// its own buffers.
-    var streams = 2
+    /// its own mel window and decoder caches (the encoders are shared).
+    var streams = 8
     /// The most streams the pool may grow to while requests wait; equal to
     /// `streams` (the default), it never grows.
-    var maximumStreams = 2
+    var maximumStreams = 8
     /// Streams added at a time when the pool grows.
     var streamGrowth = 1
+    /// Windows encoded at once, each encoder with its own buffers; more
+    /// than the cores would only share them.
+    var encoders = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Whether a request alone on the daemon decodes with every core.
     var parallelDecoding = true
     var computeType = ComputeType.float32
@@ -61,6 +64,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
         Key("max_streams", \.maximumStreams, restartOnly: true, Key.integer(1...64)),
         Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
+        Key("encoders", \.encoders, restartOnly: true, Key.integer(1...64)),
         Key("compute_type", \.computeType, restartOnly: true, Key.choice(ComputeType.self)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
         Key("parallel_decoding", \.parallelDecoding, Key.boolean),

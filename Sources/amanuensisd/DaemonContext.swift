@@ -95,6 +95,7 @@ final class DaemonContext: Sendable {
 
     func status() -> [KeyValue] {
         let counts = scheduler.counts
+        let compute = scheduler.shared.statistics
         return [
             KeyValue("version", Self.version),
             KeyValue("model", configuration.model),
@@ -114,7 +115,14 @@ final class DaemonContext: Sendable {
             KeyValue("stream_growths", String(counts.growths)),
             KeyValue("streams_leaked", String(counts.leaked)),
             KeyValue("stream_bytes", String(scheduler.streamBytes)),
-            KeyValue("stream_budget_bytes", String(scheduler.maximumStreams * scheduler.streamBytes)),
+            KeyValue("stream_budget_bytes", String(scheduler.budgetBytes)),
+            KeyValue("encoders", String(scheduler.shared.encoderCount)),
+            KeyValue("encoders_in_use", String(compute.encodersInUse)),
+            KeyValue("encoders_high_water", String(compute.encoderHighWater)),
+            KeyValue("encoder_waits", String(compute.encoderWaits)),
+            KeyValue("decoder_passes", String(compute.decoderPasses)),
+            KeyValue("decoder_steps", String(compute.decoderSteps)),
+            KeyValue("decoder_largest_pass", String(compute.largestPass)),
             KeyValue("queue_wait_p50_ms", String(format: "%.1f", counts.waitPercentiles.0)),
             KeyValue("queue_wait_p95_ms", String(format: "%.1f", counts.waitPercentiles.1)),
             KeyValue("queue_wait_p99_ms", String(format: "%.1f", counts.waitPercentiles.2)),

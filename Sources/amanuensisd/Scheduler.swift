@@ -4,8 +4,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Runs admitted jobs on worker threads, one transcriber (one stream: every
-/// buffer a request needs, allocated once) each. Interactive requests
+/// Runs admitted jobs on worker threads, one transcriber (one stream: its mel
+/// window and decoder caches, allocated once) each. The streams share the
+/// encoders, lent per window, and the decoder's batched passes
+/// (`SharedCompute`). Interactive requests
 /// (dictation, raw PCM, 30 s or less) wait in their own queue and are always
 /// taken first, so a short request never waits behind a long file.
 ///
@@ -28,6 +30,10 @@ final class Scheduler: Sendable {
         /// Streams made (or being made), and how many times the pool grew.
         var streams = 0
         var growths = 0
+        /// The idle workers' wake-up calls, the most recently idle last: a
+        /// job goes to the stream whose buffers are warmest in memory (and,
+        /// its pages being mapped as first touched, already resident).
+        var idle: [DispatchSemaphore] = []
     }
 
     private let queues = Mutex(Queues())
@@ -36,10 +42,10 @@ final class Scheduler: Sendable {
     private let admitted = Atomic(0)
     /// `parallel_decoding`, which SIGHUP may change.
     let parallelDecoding = Atomic(true)
-    private let available = DispatchSemaphore(value: 0)
     private let journal: Journal
     private let options: DecodingOptions
     let model: WhisperModel
+    let shared: SharedCompute
     let maximumStreams: Int
     let growth: Int
     /// Bytes of one stream's buffers.
@@ -47,14 +53,16 @@ final class Scheduler: Sendable {
 
     let statistics = StageStatistics()
 
-    init(model: WhisperModel, streams: Int, maximumStreams: Int, growth: Int, options: DecodingOptions,
+    init(model: WhisperModel, streams: Int, maximumStreams: Int, growth: Int, encoders: Int, options: DecodingOptions,
          journal: Journal) throws {
         self.model = model
+        let shared = SharedCompute(model: model, encoders: encoders)
+        self.shared = shared
         self.maximumStreams = max(streams, maximumStreams)
         self.growth = growth
         self.options = options
         self.journal = journal
-        let transcribers = try (0..<streams).map { _ in try Transcriber(model: model, options: options) }
+        let transcribers = try (0..<streams).map { _ in try Transcriber(model: model, options: options, sharing: shared) }
         streamBytes = transcribers.first?.workspaceBytes ?? 0
         queues.withLock { $0.streams = streams }
         for transcriber in transcribers { startWorker(transcriber) }
@@ -62,7 +70,10 @@ final class Scheduler: Sendable {
 
     /// Streams made so far.
     var streams: Int { queues.withLock { $0.streams } }
-    var workspaceBytes: Int { streams * streamBytes }
+    /// The shared buffers and every stream's.
+    var workspaceBytes: Int { shared.bytes + streams * streamBytes }
+    /// What the buffers may grow to: the shared ones and `maximumStreams` streams.
+    var budgetBytes: Int { shared.bytes + maximumStreams * streamBytes }
 
     private func startWorker(_ transcriber: Transcriber) {
         let handoff = Handoff(transcriber)
@@ -88,7 +99,7 @@ final class Scheduler: Sendable {
         var made = 0
         do {
             for _ in 0..<reserved {
-                startWorker(try Transcriber(model: model, options: options))
+                startWorker(try Transcriber(model: model, options: options, sharing: shared))
                 made += 1
             }
         } catch {
@@ -146,7 +157,7 @@ final class Scheduler: Sendable {
     /// Queues a job. A full queue answers `busy` at once, with a hint of
     /// when to retry; so does a daemon that is shutting down, with its own code.
     func submit(_ job: Job, maximumQueued: Int) throws {
-        try queues.withLock { queues in
+        try queues.withLock { queues -> DispatchSemaphore? in
             guard !queues.draining else { throw ProtocolError(.shuttingDown, "the daemon is shutting down") }
             guard queues.interactive.count + queues.batch.count < maximumQueued else {
                 queues.busy += 1
@@ -154,8 +165,8 @@ final class Scheduler: Sendable {
             }
             if job.interactive { queues.interactive.append(job) } else { queues.batch.append(job) }
             admitted.add(1, ordering: .releasing)
-        }
-        available.signal()
+            return queues.idle.popLast()
+        }?.signal()
         growIfWaiting()
     }
 
@@ -192,20 +203,25 @@ final class Scheduler: Sendable {
     }
 
     private func work(_ transcriber: Transcriber) {
+        let wakeUp = DispatchSemaphore(value: 0)
         while true {
-            available.wait()
             let (job, alone): (Job?, Bool) = queues.withLock { queues in
-                let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst()
-                if let next {
-                    queues.active += 1
-                    queues.highWater = max(queues.highWater, queues.active)
-                    _ = queues.waits.record(UInt64(max(1, (ContinuousClock.now - next.received).seconds * 1_000_000)))
+                guard let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst() else {
+                    queues.idle.append(wakeUp)
+                    return (nil, false)
                 }
+                queues.active += 1
+                queues.highWater = max(queues.highWater, queues.active)
+                _ = queues.waits.record(UInt64(max(1, (ContinuousClock.now - next.received).seconds * 1_000_000)))
                 return (next, queues.active == 1 && queues.interactive.isEmpty && queues.batch.isEmpty)
             }
-            guard let job else { continue }
+            guard let job else {
+                wakeUp.wait()
+                continue
+            }
             // Decided as the job starts: one that arrives later shares the
-            // cores with this one's projection until it ends.
+            // cores with this one's team until it ends.
+            transcriber.sharesCores = !alone
             transcriber.decodesInParallel = alone && parallelDecoding.load(ordering: .relaxed)
             var succeeded = false
             defer {
@@ -279,11 +295,4 @@ extension Duration {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }
-}
-
-/// Moves a non-Sendable value to exactly one other thread, which owns it
-/// from then on; the creating thread never touches it again.
-private struct Handoff<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -45,6 +45,7 @@ import Testing
         let status = try Self.status(daemon)
         #expect(status["completed"] == "64")
         #expect(Int(status["busy"] ?? "0")! > 0, "the small queue should have answered busy: \(status)")
+        #expect(Int(status["decoder_largest_pass"]!)! > 1, "streams decoding at once share a pass: \(status)")
         #expect(status["active"] == "0" && status["queued"] == "0")
         let refused = try Self.startClients(1, socket: daemon.socketPath, arguments: ["--no-retry"])
         refused[0].waitUntilExit()
@@ -84,8 +85,11 @@ import Testing
         #expect(status["completed"] == "12")
         #expect(Int(status["streams"]!)! > 1 && Int(status["streams"]!)! <= 3, "\(status)")
         #expect(Int(status["stream_growths"]!)! >= 1, "\(status)")
-        #expect(status["stream_budget_bytes"] == String(3 * Int(status["stream_bytes"]!)!))
+        let number = { (key: String) in Int(status[key]!)! }
+        // The budget is the shared buffers (the workspace less its streams) plus the cap's streams.
+        #expect(number("stream_budget_bytes") == number("workspace_bytes") + (3 - number("streams")) * number("stream_bytes"))
         #expect(status["active"] == "0" && status["streams_leaked"] == "0", "\(status)")
+        #expect(status["encoders_in_use"] == "0" && number("encoders_high_water") <= number("encoders"), "\(status)")
         #expect(daemon.stop() == 0)
     }
 

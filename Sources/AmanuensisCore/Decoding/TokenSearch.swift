@@ -23,6 +23,10 @@ struct TokenSearch {
     /// Decodes after `prompt` (whose last start-of-transcript is at `startIndex`)
     /// and returns the best hypothesis.
     func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) -> DecodingResult {
+        decoder.searching { search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
+    }
+
+    private func search(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) -> DecodingResult {
         let textPositions = decoder.model.dimensions.textPositions
         let maximumNewTokens = min(textPositions / 2, textPositions - (prompt.count - 1))
         // The prompt once, for one sequence; its cache is then shared by copying.

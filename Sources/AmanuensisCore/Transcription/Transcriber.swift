@@ -2,32 +2,39 @@
 /// 30 s windows, each decoded with temperature fallback (whisper-reference.md
 /// §6.4, §6.5), as faster-whisper's `WhisperModel.transcribe` does.
 ///
-/// A transcriber is one stream: it owns the feature, encoder and decoder
-/// buffers, sized once here, and its memory does not grow with the length of
-/// the audio. Use one per concurrent stream; the model is shared.
+/// A transcriber is one stream: it owns its mel window and decoder caches,
+/// sized once here, and its memory does not grow with the length of the
+/// audio. Use one per concurrent stream; the model is shared, and so, with
+/// `SharedCompute`, are the encoders and the decoder's batched passes.
 public final class Transcriber {
     public let model: WhisperModel
     /// The options used when a call names none.
     public let options: DecodingOptions
     private let features: LogMelSpectrogram
-    private let encoder: AudioEncoder
+    private let encoders: EncoderPool
+    /// Whether `encoders` is this stream's own (and counted in its bytes).
+    private let ownsEncoders: Bool
     private let decoder: TextDecoder
     private let melWindow: FloatBuffer
-    private let encoded: FloatBuffer
 
-    /// - Parameter options: the default options; their beam size and best-of
-    ///   also size the decoder, so no call may ask for more sequences.
-    public init(model: WhisperModel, options: DecodingOptions = DecodingOptions()) throws {
+    /// - Parameters:
+    ///   - options: the default options; their beam size and best-of also
+    ///     size the decoder, so no call may ask for more sequences.
+    ///   - shared: the encoders and decoder batcher to share with other
+    ///     streams; without, the stream has an encoder of its own and runs
+    ///     its decoder steps on the calling thread.
+    public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(), sharing shared: SharedCompute? = nil) throws {
         try options.validate()
+        precondition(shared.map { $0.model === model } ?? true, "a stream shares compute only for its own model")
         self.model = model
         self.options = options
         let d = model.dimensions
+        precondition(2 * d.audioPositions == AudioConstants.framesPerWindow, "the model's window is not 30 s")
         features = LogMelSpectrogram(melBins: d.melBins)
-        encoder = AudioEncoder(model: model)
-        decoder = TextDecoder(model: model, maximumSequences: max(options.beamSize, options.bestOf))
-        precondition(encoder.frames == AudioConstants.framesPerWindow, "the model's window is not 30 s")
+        encoders = shared?.encoders ?? EncoderPool(model: model, count: 1)
+        ownsEncoders = shared == nil
+        decoder = TextDecoder(model: model, maximumSequences: max(options.beamSize, options.bestOf), batcher: shared?.batcher)
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
-        encoded = FloatBuffer(count: d.audioPositions * d.width)
     }
 
     /// The most sequences (beam size, best-of) one call may decode at once.
@@ -40,8 +47,13 @@ public final class Transcriber {
         set { decoder.projectionThreads = newValue ? ComputeThreads.available : 1 }
     }
 
-    /// Bytes of this stream's preallocated buffers.
-    public var workspaceBytes: Int { encoder.scratchBytes + decoder.scratchBytes + melWindow.bytes + encoded.bytes }
+    /// Whether other streams run beside this one. Its windows are then
+    /// encoded on one thread: two OpenMP teams on the same cores spend their
+    /// time waiting for each other at every barrier.
+    public var sharesCores = false
+
+    /// Bytes of this stream's preallocated buffers (shared ones not counted).
+    public var workspaceBytes: Int { decoder.scratchBytes + melWindow.bytes + (ownsEncoders ? encoders.bytes : 0) }
 
     /// Transcribes `audio` with `options` (the transcriber's own when nil).
     /// `progress` is told the seconds done and the total after every window;
@@ -85,8 +97,10 @@ public final class Transcriber {
             features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
             statistics.timer.end(.mel, started)
             started = statistics.timer.begin()
-            encoder.encode(mel: melWindow.pointer, into: encoded.pointer, timer: &statistics.timer)
-            decoder.attend(to: encoded.pointer)
+            encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder, encoded in
+                encoder.encode(mel: melWindow.pointer, into: encoded, timer: &statistics.timer)
+                decoder.attend(to: encoded)
+            }
             let encoding = statistics.timer.end(.encoder, started)
 
             let prompt = try run.makePrompt(previous: history[promptResetSince...])

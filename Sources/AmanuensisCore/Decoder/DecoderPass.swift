@@ -1,0 +1,185 @@
+import AmanuensisKernels
+
+/// One stream's share of a decoder pass: `tokensPerSequence` new tokens for
+/// each of `sequences` sequences (`tokens` sequence-major) at positions
+/// `position…`, and the rows whose logits it wants, in order.
+struct DecoderStep {
+    let decoder: TextDecoder
+    let tokens: [Int]
+    let sequences: Int
+    let position: Int
+    let logitRows: [Int]
+
+    var rows: Int { tokens.count }
+    var perSequence: Int { tokens.count / sequences }
+}
+
+/// Runs the decoder over the steps of one or more streams at once: their
+/// token rows go through every product together, so the weights are read
+/// once per pass whatever the number of streams, while attention runs per
+/// stream over its own caches. A step's cost at one row is reading the
+/// weights, so this is where concurrent streams gain.
+///
+/// The pass owns the scratch rows of a pass (`rowCapacity` rows in all); the
+/// caches and logits belong to each step's decoder.
+final class DecoderPass {
+    let model: WhisperModel
+    /// The most token rows, over all steps, that one pass carries.
+    let rowCapacity: Int
+    private let x: FloatBuffer
+    private let normed: FloatBuffer
+    private let projections: FloatBuffer
+    private let attention: FloatBuffer
+    private let scores: FloatBuffer
+    private let feedForward: FloatBuffer
+    private let finalRows: FloatBuffer
+
+    private var dimensions: WhisperDimensions { model.dimensions }
+
+    /// Sized for a full-length prompt, the largest single step.
+    init(model: WhisperModel) {
+        self.model = model
+        let d = model.dimensions
+        rowCapacity = d.textPositions
+        x = FloatBuffer(count: rowCapacity * d.width)
+        normed = FloatBuffer(count: rowCapacity * d.width)
+        projections = FloatBuffer(count: rowCapacity * 3 * d.width)
+        attention = FloatBuffer(count: rowCapacity * d.width)
+        // Attention runs one step at a time, so one step's scores suffice.
+        scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
+        feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
+        finalRows = FloatBuffer(count: rowCapacity * d.width)
+    }
+
+    var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows].reduce(0) { $0 + $1.bytes } }
+
+    /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
+    /// decoder's cache and writing the logits it asked for to its `logits`.
+    /// The vocabulary projection uses `projectionThreads` threads.
+    func run<Steps: Collection<DecoderStep>>(_ steps: Steps, projectionThreads: Int) {
+        let d = dimensions
+        let width = d.width
+        let rows = steps.reduce(0) { $0 + $1.rows }
+        precondition(rows > 0 && rows <= rowCapacity, "a decoder pass carries 1…\(rowCapacity) rows")
+        let weights = model.weights
+        var first = 0
+        for step in steps {
+            precondition(step.position + step.perSequence <= d.textPositions, "the sequence outgrew the model's 448 positions")
+            for (row, token) in step.tokens.enumerated() {
+                let target = x.pointer + (first + row) * width
+                am_f16_to_f32(weights.embedding.pointer + token * width, target, width)
+                am_add_f32(weights.decoderPositions.pointer + (step.position + row % step.perSequence) * width, target, width)
+            }
+            first += step.rows
+        }
+        for (index, layer) in weights.decoderLayers.enumerated() {
+            attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
+                selfAttention($0, firstRow: $1, layer: index)
+            }
+            attentionBlock(steps, rows: rows, layer.crossAttentionNorm, layer.crossQuery, layer.crossAttentionOutput) {
+                crossAttention($0, firstRow: $1, layer: index)
+            }
+            layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
+            layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer)
+            am_gelu_f32(feedForward.pointer, rows * d.feedForward)
+            layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true)
+        }
+        first = 0
+        var logitRow = 0
+        for step in steps {
+            for row in step.logitRows {
+                weights.decoderNorm.apply(x.pointer + (first + row) * width, rows: 1, width: width,
+                                          into: finalRows.pointer + logitRow * width)
+                logitRow += 1
+            }
+            first += step.rows
+        }
+        ComputeThreads.with(threads: projectionThreads) { projectToVocabulary(steps) }
+    }
+
+    /// x += output(attention(projection(norm(x)))): the products over every
+    /// row, the attention step by step (`attend(step, firstRow)`) over each
+    /// stream's own keys and values.
+    private func attentionBlock<Steps: Collection<DecoderStep>>(
+        _ steps: Steps, rows: Int, _ norm: LayerNorm, _ projection: Linear, _ output: Linear,
+        attend: (DecoderStep, Int) -> Void
+    ) {
+        norm.apply(x.pointer, rows: rows, width: dimensions.width, into: normed.pointer)
+        projection.apply(normed.pointer, rows: rows, into: projections.pointer)
+        var first = 0
+        for step in steps {
+            attend(step, first)
+            first += step.rows
+        }
+        output.apply(attention.pointer, rows: rows, into: x.pointer, accumulate: true)
+    }
+
+    /// Vocabulary entries per tile of the projection: a tile of the float16
+    /// embedding (192 KB) stays in L2 while every step's rows pass over it,
+    /// so the 40 MB embedding is read from memory once per pass.
+    private static let vocabularyTile = 256
+
+    /// logits = final rows · embeddingᵀ, each step's rows into its decoder's
+    /// logits, the vocabulary shared out over the team.
+    private func projectToVocabulary<Steps: Collection<DecoderStep>>(_ steps: Steps) {
+        let d = dimensions
+        let chunk = Linear.halfPrecisionRows
+        CPUKernels.parallelRows(d.vocabularySize) { _, share in
+            for tile in stride(from: share.lowerBound, to: share.upperBound, by: Self.vocabularyTile) {
+                let end = min(tile + Self.vocabularyTile, share.upperBound)
+                var finalRow = 0
+                for step in steps {
+                    for start in stride(from: 0, to: step.logitRows.count, by: chunk) {
+                        let count = min(chunk, step.logitRows.count - start)
+                        CPUKernels.selected.logits_f16(
+                            model.weights.embedding.pointer, finalRows.pointer + (finalRow + start) * d.width,
+                            step.decoder.logits.pointer + start * d.vocabularySize, count, d.width, tile, end,
+                            d.vocabularySize, 0)
+                    }
+                    finalRow += step.logitRows.count
+                }
+            }
+        }
+    }
+
+    private func selfAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
+        let d = dimensions
+        let width = d.width, perSequence = step.perSequence, position = step.position
+        let cache = step.decoder.cache
+        let keys = cache.keys[layer], values = cache.values[layer]
+        for sequence in 0..<step.sequences {
+            let sequenceRow = firstRow + sequence * perSequence
+            for t in 0..<perSequence {
+                let source = projections.pointer + (sequenceRow + t) * 3 * width
+                cache.row(keys, sequence: sequence, position: position + t).update(from: source + width, count: width)
+                cache.row(values, sequence: sequence, position: position + t).update(from: source + 2 * width, count: width)
+            }
+            for head in 0..<d.heads {
+                let column = head * d.headWidth
+                Attention.head(
+                    queries: perSequence, keys: position + perSequence, headWidth: d.headWidth,
+                    q: .init(pointer: projections.pointer + sequenceRow * 3 * width + column, stride: 3 * width),
+                    k: .init(pointer: cache.row(keys, sequence: sequence, position: 0) + column, stride: width),
+                    v: .init(pointer: cache.row(values, sequence: sequence, position: 0) + column, stride: width),
+                    scores: scores.pointer, output: attention.pointer + sequenceRow * width + column, outputStride: width,
+                    causalOffset: perSequence > 1 ? position : nil)
+            }
+        }
+    }
+
+    private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
+        let d = dimensions
+        let width = d.width
+        let keyValues = UnsafePointer(step.decoder.crossKeyValues[layer].pointer)
+        // Every sequence of a step attends to the same window, so its rows go in one product.
+        for head in 0..<d.heads {
+            let column = head * d.headWidth
+            Attention.head(
+                queries: step.rows, keys: d.audioPositions, headWidth: d.headWidth,
+                q: .init(pointer: projections.pointer + firstRow * width + column, stride: width),
+                k: .init(pointer: keyValues + column, stride: 2 * width),
+                v: .init(pointer: keyValues + width + column, stride: 2 * width),
+                scores: scores.pointer, output: attention.pointer + firstRow * width + column, outputStride: width)
+        }
+    }
+}

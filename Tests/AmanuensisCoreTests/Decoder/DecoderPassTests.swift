@@ -1,0 +1,49 @@
+@testable import AmanuensisCore
+import Foundation
+import Testing
+
+/// A pass over several streams' steps gives each stream what a pass over its
+/// step alone would: the rows share the products, never their caches.
+@Suite struct DecoderPassTests {
+    struct Request {
+        let tokens: [Int]
+        let sequences: Int
+        let position: Int
+        let logitRows: [Int]
+    }
+
+    static func step(_ decoder: TextDecoder, _ request: Request) -> DecoderStep {
+        DecoderStep(decoder: decoder, tokens: request.tokens, sequences: request.sequences, position: request.position,
+                    logitRows: request.logitRows)
+    }
+
+    @Test func aBatchedPassGivesEachStreamTheLogitsOfAPassAlone() throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let encoded = try NetworkStageTests.encode(model)
+        let special = model.tokenizer.special
+        func decoder() -> TextDecoder {
+            let decoder = TextDecoder(model: model, maximumSequences: 2)
+            withExtendedLifetime(encoded) { decoder.attend(to: encoded.pointer) }
+            return decoder
+        }
+        let first = special.startSequence, second = special.startSequence + [special.noTimestamps]
+        // Two steps of two streams: their prompts, then a token each (two sequences for the second).
+        let rounds: [[Request]] = [
+            [Request(tokens: first, sequences: 1, position: 0, logitRows: [first.count - 1]),
+             Request(tokens: second, sequences: 1, position: 0, logitRows: [second.count - 1])],
+            [Request(tokens: [440], sequences: 1, position: first.count, logitRows: [0]),
+             Request(tokens: [440, 843], sequences: 2, position: second.count, logitRows: [0, 1])],
+        ]
+        let alone = [decoder(), decoder()], together = [decoder(), decoder()]
+        let pass = DecoderPass(model: model)
+        for round in rounds {
+            for (decoder, request) in zip(alone, round) { pass.run(CollectionOfOne(Self.step(decoder, request)), projectionThreads: 1) }
+            pass.run(zip(together, round).map { Self.step($0, $1) }, projectionThreads: 1)
+            for (index, request) in round.enumerated() {
+                let count = request.logitRows.count * model.dimensions.vocabularySize
+                let difference = (0..<count).map { abs(alone[index].logits[$0] - together[index].logits[$0]) }.max()!
+                #expect(difference <= 1e-3, "stream \(index): logits differ by \(difference)")
+            }
+        }
+    }
+}
