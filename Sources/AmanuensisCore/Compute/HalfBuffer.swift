@@ -1,22 +1,26 @@
 import AmanuensisKernels
 
 /// A fixed-size, 64-byte-aligned block of IEEE half floats that owns its
-/// memory: weights that are read far more than they are used for arithmetic
-/// (the 51 864-row embedding) stay at the model's own precision and half the
-/// size of float32. Immutable once filled.
+/// memory: values that are read far more than they are used for arithmetic
+/// (the 51 864-row embedding, the cross-attention keys and values every
+/// decoding step reads) at half the size of float32.
 final class HalfBuffer: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UInt16>
     let count: Int
+    private let memory: BufferMemory
 
-    /// Converts `source` (float32) to half.
-    init(converting source: FloatBuffer) {
-        count = source.count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 2, alignment: 64)
-        pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
-        am_f32_to_f16(source.pointer, pointer, count)
+    /// Zeroed (`BufferMemory`: large ones are mapped, resident as touched).
+    init(count: Int) {
+        self.count = count
+        memory = BufferMemory(bytes: count * 2)
+        pointer = memory.base.bindMemory(to: UInt16.self, capacity: max(count, 1))
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    /// Converts `source` (float32) to half.
+    convenience init(converting source: FloatBuffer) {
+        self.init(count: source.count)
+        am_f32_to_f16(source.pointer, pointer, count)
+    }
 
     var bytes: Int { count * 2 }
 }

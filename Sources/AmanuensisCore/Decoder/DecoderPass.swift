@@ -33,6 +33,8 @@ final class DecoderPass {
     private let scores: FloatBuffer
     private let feedForward: FloatBuffer
     private let finalRows: FloatBuffer
+    /// One head's queries of a step, scaled: the rows the scores kernel reads.
+    private let queries: FloatBuffer
 
     private var dimensions: WhisperDimensions { model.dimensions }
 
@@ -49,9 +51,10 @@ final class DecoderPass {
         scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
+        queries = FloatBuffer(count: rowCapacity * d.headWidth)
     }
 
-    var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows].reduce(0) { $0 + $1.bytes } }
+    var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows, queries].reduce(0) { $0 + $1.bytes } }
 
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
     /// decoder's cache and writing the logits it asked for to its `logits`.
@@ -167,19 +170,29 @@ final class DecoderPass {
         }
     }
 
+    /// Attention over the window's float16 keys and values: the scores by
+    /// the kernel that projects to the vocabulary (keys as its rows), the
+    /// output by the weighted sum of value rows. Every sequence of a step
+    /// attends to the same window, so all its rows go together.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
-        let width = d.width
-        let keyValues = UnsafePointer(step.decoder.crossKeyValues[layer].pointer)
-        // Every sequence of a step attends to the same window, so its rows go in one product.
+        let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
+        let scale = 1 / Float(headWidth).squareRoot()
+        let kernels = CPUKernels.selected
         for head in 0..<d.heads {
-            let column = head * d.headWidth
-            Attention.head(
-                queries: step.rows, keys: d.audioPositions, headWidth: d.headWidth,
-                q: .init(pointer: projections.pointer + firstRow * width + column, stride: width),
-                k: .init(pointer: keyValues + column, stride: 2 * width),
-                v: .init(pointer: keyValues + width + column, stride: 2 * width),
-                scores: scores.pointer, output: attention.pointer + firstRow * width + column, outputStride: width)
+            let column = head * headWidth
+            for row in 0..<rows {
+                let source = projections.pointer + (firstRow + row) * width + column
+                for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
+            }
+            let keys = step.decoder.crossAttention(layer: layer, head: head, values: false)
+            for first in stride(from: 0, to: rows, by: Linear.halfPrecisionRows) {
+                kernels.logits_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
+                                   min(Linear.halfPrecisionRows, rows - first), headWidth, 0, positions, positions, 0)
+            }
+            kernels.softmax_rows(scores.pointer, rows, positions, positions)
+            kernels.weighted_f16(step.decoder.crossAttention(layer: layer, head: head, values: true), scores.pointer,
+                                 attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AmanuensisKernels
 import Dispatch
 
 /// Whisper's text decoder as one stream sees it: token embeddings plus
@@ -13,9 +14,10 @@ final class TextDecoder {
     let model: WhisperModel
     let maximumSequences: Int
     let cache: KeyValueCache
-    /// Per layer, `[audioPositions, 2·width]`: keys then values of the
-    /// cross-attention, computed once per window.
-    let crossKeyValues: [FloatBuffer]
+    /// Per layer, float16 `[keys | values, head, audioPositions, headWidth]`:
+    /// the cross-attention's keys and values, computed once per window and
+    /// read whole at every step, so kept at half size and one head together.
+    private let crossKeyValues: [HalfBuffer]
     /// `[rows, vocabulary]`: the logits of the rows asked for in `forward`.
     let logits: FloatBuffer
     /// Threads for the vocabulary projection, the largest read of a step:
@@ -40,21 +42,39 @@ final class TextDecoder {
         self.maximumSequences = maximumSequences
         let d = model.dimensions
         cache = KeyValueCache(layers: d.decoderLayers, sequences: maximumSequences, positions: d.textPositions, width: d.width)
-        crossKeyValues = (0..<d.decoderLayers).map { _ in FloatBuffer(count: d.audioPositions * 2 * d.width) }
+        crossKeyValues = (0..<d.decoderLayers).map { _ in HalfBuffer(count: d.audioPositions * 2 * d.width) }
         logits = FloatBuffer(count: 2 * maximumSequences * d.vocabularySize)
         passes = batcher.map { .shared($0) } ?? .own(DecoderPass(model: model))
     }
 
     var scratchBytes: Int {
         let own = if case .own(let pass) = passes { pass.bytes } else { 0 }
-        return (crossKeyValues + [logits]).reduce(cache.bytes + own) { $0 + $1.bytes }
+        return crossKeyValues.reduce(cache.bytes + own + logits.bytes) { $0 + $1.bytes }
     }
 
-    /// Computes the cross-attention keys and values of an encoded window.
-    func attend(to encoded: UnsafePointer<Float>) {
-        for (layer, buffer) in zip(model.weights.decoderLayers, crossKeyValues) {
-            layer.crossKeyValue.apply(encoded, rows: dimensions.audioPositions, into: buffer.pointer)
+    /// Computes the cross-attention keys and values of an encoded window,
+    /// each layer's products in `scratch` (`audioPositions × 2·width` floats)
+    /// and then stored by head in float16.
+    func attend(to encoded: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let d = dimensions
+        for (index, layer) in model.weights.decoderLayers.enumerated() {
+            layer.crossKeyValue.apply(encoded, rows: d.audioPositions, into: scratch)
+            for part in 0..<2 {
+                for head in 0..<d.heads {
+                    let target = UnsafeMutablePointer(mutating: crossAttention(layer: index, head: head, values: part == 1))
+                    for position in 0..<d.audioPositions {
+                        CPUKernels.selected.f32_to_f16(scratch + position * 2 * d.width + part * d.width + head * d.headWidth,
+                                      target + position * d.headWidth, d.headWidth)
+                    }
+                }
+            }
         }
+    }
+
+    /// One head's cross-attention keys, or values, float16 `[audioPositions, headWidth]`.
+    func crossAttention(layer: Int, head: Int, values: Bool) -> UnsafePointer<UInt16> {
+        let d = dimensions
+        return UnsafePointer(crossKeyValues[layer].pointer) + ((values ? d.heads : 0) + head) * d.audioPositions * d.headWidth
     }
 
     /// Runs `body`, a search over steps, counted among the streams a batched

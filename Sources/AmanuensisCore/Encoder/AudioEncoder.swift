@@ -40,7 +40,7 @@ final class AudioEncoder {
         // convolution's output are dead before the first block starts.
         let projections = FloatBuffer(count: max(positions * 3 * d.width, frames * d.width))
         let scores = FloatBuffer(count: max(positions * positions, positions * 3 * d.width))
-        let feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins))
+        let feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins, positions * 2 * d.width))
         (self.x, self.normed, self.attention, self.projections, self.scores, self.feedForward) =
             (x, normed, attention, projections, scores, feedForward)
 
@@ -69,6 +69,11 @@ final class AudioEncoder {
         scratchpad.deallocate()
         quantized?.deallocate()
     }
+
+    /// Scratch of `audioPositions × 2·width` floats or more, free once a
+    /// window is encoded: where the decoder projects the window's
+    /// cross-attention keys and values before storing them in float16.
+    var spare: UnsafeMutablePointer<Float> { feedForward.pointer }
 
     var scratchBytes: Int {
         [x, normed, projections, scores, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }

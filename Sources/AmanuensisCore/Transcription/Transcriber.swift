@@ -99,7 +99,7 @@ public final class Transcriber {
             started = statistics.timer.begin()
             encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder, encoded in
                 encoder.encode(mel: melWindow.pointer, into: encoded, timer: &statistics.timer)
-                decoder.attend(to: encoded)
+                decoder.attend(to: encoded, scratch: encoder.spare)
             }
             let encoding = statistics.timer.end(.encoder, started)
 

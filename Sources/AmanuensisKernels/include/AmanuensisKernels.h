@@ -50,6 +50,20 @@ void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, s
 void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
+/* The variants of am_f32_to_f16, with its rounding, for the hot paths. */
+typedef void (*am_f32_to_f16_fn)(const float *src, void *dst, size_t count);
+void am_f32_to_f16_avx2(const float *, void *, size_t);
+void am_f32_to_f16_avx512(const float *, void *, size_t);
+
+/* out[r · out_stride + i] = Σ_j weights[r · weight_stride + j] · values[j · width + i]
+ * for `rows` rows, j < count and i < width, with `values` float16
+ * `[count, width]`: attention's product of probabilities and values. */
+typedef void (*am_weighted_f16_fn)(const uint16_t *values, const float *weights, float *out, size_t rows,
+                                   size_t count, size_t width, size_t weight_stride, size_t out_stride);
+void am_weighted_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+void am_weighted_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+void am_weighted_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t);
+
 /* Softmax of each row's first `cols` values, in place; rows are `stride` apart. */
 typedef void (*am_softmax_rows_fn)(float *x, size_t rows, size_t cols, size_t stride);
 void am_softmax_rows_c(float *, size_t, size_t, size_t);
@@ -84,6 +98,8 @@ void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *
 typedef struct {
     const char *isa;
     am_logits_f16_fn logits_f16;
+    am_weighted_f16_fn weighted_f16;
+    am_f32_to_f16_fn f32_to_f16;
     am_softmax_rows_fn softmax_rows;
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;

@@ -23,7 +23,7 @@ import Testing
         let special = model.tokenizer.special
         func decoder() -> TextDecoder {
             let decoder = TextDecoder(model: model, maximumSequences: 2)
-            withExtendedLifetime(encoded) { decoder.attend(to: encoded.pointer) }
+            NetworkStageTests.attend(decoder, to: encoded)
             return decoder
         }
         let first = special.startSequence, second = special.startSequence + [special.noTimestamps]

@@ -32,11 +32,18 @@ import Testing
         #expect(largest <= 2e-3, "max abs difference \(largest)")
     }
 
+    /// Gives `decoder` the cross-attention keys and values of `encoded`.
+    static func attend(_ decoder: TextDecoder, to encoded: FloatBuffer) {
+        let d = decoder.model.dimensions
+        let scratch = FloatBuffer(count: d.audioPositions * 2 * d.width)
+        withExtendedLifetime((encoded, scratch)) { decoder.attend(to: encoded.pointer, scratch: scratch.pointer) }
+    }
+
     /// A decoder on the fixture's encoded window, with the greedy filters.
     static func greedySearch(_ model: WhisperModel) throws -> TokenSearch {
         let decoder = TextDecoder(model: model, maximumSequences: 1)
         let encoded = try encode(model)
-        withExtendedLifetime(encoded) { decoder.attend(to: encoded.pointer) }
+        attend(decoder, to: encoded)
         let filters = LogitFilters(special: model.tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
                                    suppressed: model.configuration.suppressIds,
                                    suppressedAtBegin: model.configuration.suppressIdsBegin, maximumInitialTimestamp: 50)

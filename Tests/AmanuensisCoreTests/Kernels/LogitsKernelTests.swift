@@ -28,10 +28,50 @@ import Testing
         }
     }
 
+    /// Attention's weighted sum of float16 value rows, with strided weights
+    /// and output, and a value count that is odd (the unpaired last row).
+    @Test(arguments: [(1, 64, 1_500), (3, 64, 1_501), (2, 16, 7), (1, 40, 9), (2, 128, 33)])
+    func weightedSumVariantsMatchTheReference(rows: Int, width: Int, count: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<(count * width)).map { _ in Float.random(in: -1...1, using: &generator) }
+        var halves = [UInt16](repeating: 0, count: values.count)
+        am_f32_to_f16(values, &halves, values.count)
+        let weightStride = count + 3, outStride = width + 5
+        let weights = (0..<(rows * weightStride)).map { _ in Float.random(in: 0...1, using: &generator) }
+        var reference = [Float](repeating: 0, count: rows * outStride)
+        am_weighted_f16_c(halves, weights, &reference, rows, count, width, weightStride, outStride)
+        var back = [Float](repeating: 0, count: values.count)
+        am_f16_to_f32(halves, &back, values.count)
+        let direct = (0..<rows).flatMap { r in
+            (0..<width).map { i in (0..<count).reduce(Float(0)) { $0 + weights[r * weightStride + $1] * back[$1 * width + i] } }
+        }
+        #expect(zip(direct, (0..<rows).flatMap { r in reference[(r * outStride)..<(r * outStride + width)] })
+            .allSatisfy { abs($0 - $1) <= 1e-2 }, "the reference is not the definition")
+        for table in KernelTables.runnable.dropFirst() {
+            var ours = [Float](repeating: 0, count: rows * outStride)
+            table.weighted_f16(halves, weights, &ours, rows, count, width, weightStride, outStride)
+            let largest = zip(ours, reference).map { abs($0 - $1) }.max()!
+            #expect(largest <= 1e-2, "\(String(cString: table.isa)), \(rows)×\(width)×\(count): max difference \(largest)")
+        }
+    }
+
     @Test(.enabled(if: ProcessInfo.processInfo.environment["AMANUENSIS_FORCE_ISA"] == nil))
     func theWidestVariantThisCPURunsIsSelected() {
         let widest = String(cString: KernelTables.runnable.last!.isa)
         #expect(String(cString: am_kernels_select()!.pointee.isa) == widest)
+    }
+
+    @Test func halfConversionVariantsRoundAsTheReference() {
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<1_001).map { _ in Float.random(in: -70_000...70_000, using: &generator) * (Bool.random() ? 1 : 1e-8) }
+            + [0, -0.0, .infinity, -.infinity, 65_519, 65_520, 6.1e-5, 3e-8]
+        var reference = [UInt16](repeating: 0, count: values.count)
+        am_f32_to_f16(values, &reference, values.count)
+        for table in KernelTables.runnable.dropFirst() {
+            var ours = [UInt16](repeating: 1, count: values.count)
+            table.f32_to_f16(values, &ours, values.count)
+            #expect(ours == reference, "\(String(cString: table.isa))")
+        }
     }
 
     @Test func halfConversionRoundTripsExactly() {
