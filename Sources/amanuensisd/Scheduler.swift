@@ -223,29 +223,36 @@ final class Scheduler: Sendable {
             // cores with this one's team until it ends.
             transcriber.sharesCores = !alone
             transcriber.decodesInParallel = alone && parallelDecoding.load(ordering: .relaxed)
-            var succeeded = false
             defer {
                 job.finish()
-                queues.withLock {
-                    $0.active -= 1
-                    if succeeded { $0.completed += 1 } else { $0.failed += 1 }
-                }
                 admitted.subtract(1, ordering: .releasing)
             }
-            succeeded = run(job, on: transcriber)
+            let started = ContinuousClock.now
+            let outcome = Result { try transcribe(job, on: transcriber) }
+            // The stream is free before the answer goes out, so the client's
+            // next request finds it idle, warm and counted out.
+            queues.withLock {
+                $0.active -= 1
+                if case .success = outcome { $0.completed += 1 } else { $0.failed += 1 }
+            }
+            answer(job, outcome, started: started)
         }
     }
 
-    private func run(_ job: Job, on transcriber: Transcriber) -> Bool {
-        let started = ContinuousClock.now
-        let queueTime = started - job.received
+    private func transcribe(_ job: Job, on transcriber: Transcriber) throws -> Transcript {
+        guard !job.isCancelled else { throw TranscriptionCancelled() }
         let reportsProgress = job.audio.duration > Double(AudioConstants.windowSeconds)
+        return try transcriber.transcribe(job.audio, options: job.options) { done, total in
+            if reportsProgress { job.responder.send(.progress(requestID: job.requestID, done: done, total: total)) }
+            return !job.isCancelled
+        }
+    }
+
+    /// Sends the result or the error, and logs it.
+    private func answer(_ job: Job, _ outcome: Result<Transcript, any Error>, started: ContinuousClock.Instant) {
+        let queueTime = started - job.received
         do {
-            guard !job.isCancelled else { throw TranscriptionCancelled() }
-            let transcript = try transcriber.transcribe(job.audio, options: job.options) { done, total in
-                if reportsProgress { job.responder.send(.progress(requestID: job.requestID, done: done, total: total)) }
-                return !job.isCancelled
-            }
+            let transcript = try outcome.get()
             let finished = ContinuousClock.now
             let report = TimingReport(total: finished - job.received, queue: queueTime, audio: job.audioDecoding,
                                       stages: transcript.statistics.timer)
@@ -272,7 +279,6 @@ final class Scheduler: Sendable {
                 "POSTPROCESS_MS": stage("total.postprocess"),
                 "OUTCOME": "ok",
             ])
-            return true
         } catch {
             let failure = error is TranscriptionCancelled
                 ? ProtocolError(.cancelled, "the request was cancelled")
@@ -281,7 +287,6 @@ final class Scheduler: Sendable {
             journal.log(error is TranscriptionCancelled ? .info : .error, "request \(job.requestID) of \(job.client): \(failure.message)", [
                 "REQUEST_ID": String(job.requestID), "CLIENT": job.client, "OUTCOME": failure.code.name,
             ])
-            return false
         }
     }
 }

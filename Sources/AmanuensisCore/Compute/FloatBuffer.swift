@@ -13,12 +13,17 @@ public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     private let memory: BufferMemory
 
-    /// Zeroed (`BufferMemory`: large ones are mapped, resident as touched).
-    public init(count: Int) {
+    /// Zeroed; `paging` says when a large one becomes resident (`BufferMemory`).
+    init(count: Int, paging: BufferMemory.Paging) {
         precondition(count >= 0, "negative buffer size")
         self.count = count
-        memory = BufferMemory(bytes: count * MemoryLayout<Float>.stride)
+        memory = BufferMemory(bytes: count * MemoryLayout<Float>.stride, paging: paging)
         pointer = memory.base.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// Zeroed, resident at once.
+    public convenience init(count: Int) {
+        self.init(count: count, paging: .now)
     }
 
     public convenience init(_ values: [Float]) {

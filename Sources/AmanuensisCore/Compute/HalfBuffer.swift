@@ -9,10 +9,10 @@ final class HalfBuffer: @unchecked Sendable {
     let count: Int
     private let memory: BufferMemory
 
-    /// Zeroed (`BufferMemory`: large ones are mapped, resident as touched).
-    init(count: Int) {
+    /// Zeroed; `paging` says when a large one becomes resident (`BufferMemory`).
+    init(count: Int, paging: BufferMemory.Paging = .now) {
         self.count = count
-        memory = BufferMemory(bytes: count * 2)
+        memory = BufferMemory(bytes: count * 2, paging: paging)
         pointer = memory.base.bindMemory(to: UInt16.self, capacity: max(count, 1))
     }
 

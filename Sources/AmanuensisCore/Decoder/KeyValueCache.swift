@@ -18,7 +18,8 @@ final class KeyValueCache {
         self.sequences = sequences
         self.positions = positions
         self.width = width
-        let make = { (0..<layers).map { _ in FloatBuffer(count: sequences * positions * width) } }
+        // Resident as written: a greedy search touches one sequence's rows.
+        let make = { (0..<layers).map { _ in FloatBuffer(count: sequences * positions * width, paging: .onTouch) } }
         keys = make()
         values = make()
         spareKeys = make()

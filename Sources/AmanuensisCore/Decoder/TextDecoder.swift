@@ -43,7 +43,8 @@ final class TextDecoder {
         let d = model.dimensions
         cache = KeyValueCache(layers: d.decoderLayers, sequences: maximumSequences, positions: d.textPositions, width: d.width)
         crossKeyValues = (0..<d.decoderLayers).map { _ in HalfBuffer(count: d.audioPositions * 2 * d.width) }
-        logits = FloatBuffer(count: 2 * maximumSequences * d.vocabularySize)
+        // Resident as written: a greedy search writes one or two rows.
+        logits = FloatBuffer(count: 2 * maximumSequences * d.vocabularySize, paging: .onTouch)
         passes = batcher.map { .shared($0) } ?? .own(DecoderPass(model: model))
     }
 
