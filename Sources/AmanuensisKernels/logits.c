@@ -30,7 +30,7 @@ void am_logits_f16_c(const uint16_t *embedding, const float *x, float *logits,
     }
 }
 
-enum { MAXIMUM_ROWS = 8, BLOCK = 4 };
+enum { MAXIMUM_ROWS = AM_LOGITS_F16_ROWS, BLOCK = 4 };
 
 /* Horizontal sum: [0..3]+[4..7], then pairs, then the last two. */
 __attribute__((target("avx2")))

@@ -5,6 +5,10 @@ import AmanuensisKernels
 enum CPUKernels {
     nonisolated(unsafe) static let selected: am_kernels = am_kernels_select()!.pointee
 
+    /// The most rows of x one `logits_f16` call takes on its vector paths;
+    /// more fall back to the scalar reference, so callers pass them in chunks.
+    static let logitsRows = Int(AM_LOGITS_F16_ROWS)
+
     /// Runs `body(share, range)` over shares of `0..<count` on the calling
     /// thread's OpenMP team, the threads oneDNN's products use, at most
     /// `maximumShares` of them, and returns when all are done.

@@ -65,15 +65,13 @@ final class DecoderPass {
         let rows = steps.reduce(0) { $0 + $1.rows }
         precondition(rows > 0 && rows <= rowCapacity, "a decoder pass carries 1…\(rowCapacity) rows")
         let weights = model.weights
-        var first = 0
-        for step in steps {
+        Self.walk(steps) { step, first, _ in
             precondition(step.position + step.perSequence <= d.textPositions, "the sequence outgrew the model's 448 positions")
             for (row, token) in step.tokens.enumerated() {
                 let target = x.pointer + (first + row) * width
                 am_f16_to_f32(weights.embedding.pointer + token * width, target, width)
                 am_add_f32(weights.decoderPositions.pointer + (step.position + row % step.perSequence) * width, target, width)
             }
-            first += step.rows
         }
         for (index, layer) in weights.decoderLayers.enumerated() {
             attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
@@ -87,15 +85,11 @@ final class DecoderPass {
             am_gelu_f32(feedForward.pointer, rows * d.feedForward)
             layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true)
         }
-        first = 0
-        var logitRow = 0
-        for step in steps {
-            for row in step.logitRows {
+        Self.walk(steps) { step, first, firstLogitRow in
+            for (index, row) in step.logitRows.enumerated() {
                 weights.decoderNorm.apply(x.pointer + (first + row) * width, rows: 1, width: width,
-                                          into: finalRows.pointer + logitRow * width)
-                logitRow += 1
+                                          into: finalRows.pointer + (firstLogitRow + index) * width)
             }
-            first += step.rows
         }
         ComputeThreads.with(threads: projectionThreads) { projectToVocabulary(steps) }
     }
@@ -109,12 +103,21 @@ final class DecoderPass {
     ) {
         norm.apply(x.pointer, rows: rows, width: dimensions.width, into: normed.pointer)
         projection.apply(normed.pointer, rows: rows, into: projections.pointer)
-        var first = 0
-        for step in steps {
-            attend(step, first)
-            first += step.rows
-        }
+        Self.walk(steps) { step, first, _ in attend(step, first) }
         output.apply(attention.pointer, rows: rows, into: x.pointer, accumulate: true)
+    }
+
+    /// Calls `body` with each step, where its rows start in the pass and
+    /// where its logit rows start among the final rows.
+    private static func walk<Steps: Collection<DecoderStep>>(
+        _ steps: Steps, _ body: (DecoderStep, _ firstRow: Int, _ firstLogitRow: Int) -> Void
+    ) {
+        var firstRow = 0, firstLogitRow = 0
+        for step in steps {
+            body(step, firstRow, firstLogitRow)
+            firstRow += step.rows
+            firstLogitRow += step.logitRows.count
+        }
     }
 
     /// Vocabulary entries per tile of the projection: a tile of the float16
@@ -126,20 +129,17 @@ final class DecoderPass {
     /// logits, the vocabulary shared out over the team.
     private func projectToVocabulary<Steps: Collection<DecoderStep>>(_ steps: Steps) {
         let d = dimensions
-        let chunk = Linear.halfPrecisionRows
+        let chunk = CPUKernels.logitsRows
         CPUKernels.parallelRows(d.vocabularySize) { _, share in
             for tile in stride(from: share.lowerBound, to: share.upperBound, by: Self.vocabularyTile) {
                 let end = min(tile + Self.vocabularyTile, share.upperBound)
-                var finalRow = 0
-                for step in steps {
+                Self.walk(steps) { step, _, finalRow in
                     for start in stride(from: 0, to: step.logitRows.count, by: chunk) {
-                        let count = min(chunk, step.logitRows.count - start)
                         CPUKernels.selected.logits_f16(
                             model.weights.embedding.pointer, finalRows.pointer + (finalRow + start) * d.width,
-                            step.decoder.logits.pointer + start * d.vocabularySize, count, d.width, tile, end,
-                            d.vocabularySize, 0)
+                            step.decoder.logits.pointer + start * d.vocabularySize, min(chunk, step.logitRows.count - start),
+                            d.width, tile, end, d.vocabularySize, 0)
                     }
-                    finalRow += step.logitRows.count
                 }
             }
         }
@@ -186,9 +186,9 @@ final class DecoderPass {
                 for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
             }
             let keys = step.decoder.crossAttention(layer: layer, head: head, values: false)
-            for first in stride(from: 0, to: rows, by: Linear.halfPrecisionRows) {
+            for first in stride(from: 0, to: rows, by: CPUKernels.logitsRows) {
                 kernels.logits_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
-                                   min(Linear.halfPrecisionRows, rows - first), headWidth, 0, positions, positions, 0)
+                                   min(CPUKernels.logitsRows, rows - first), headWidth, 0, positions, positions, 0)
             }
             kernels.softmax_rows(scores.pointer, rows, positions, positions)
             kernels.weighted_f16(step.decoder.crossAttention(layer: layer, head: head, values: true), scores.pointer,

@@ -43,7 +43,9 @@ size_t am_argmax_f32(const float *x, size_t count);
  * `accumulate` the products are added to what `logits` holds. The same
  * product serves every linear layer of a decoding step (few rows, float16
  * weights `[outputs, inputs]`), where reading the weights is the cost. The
- * range lets callers split the work between threads. */
+ * range lets callers split the work between threads. The vector variants
+ * take at most AM_LOGITS_F16_ROWS rows; more run the scalar reference. */
+#define AM_LOGITS_F16_ROWS 8
 typedef void (*am_logits_f16_fn)(const uint16_t *embedding, const float *x, float *logits,
                                  size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate);
 void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
