@@ -7,45 +7,16 @@
  * variants differ from each other in the last bits, never more.
  */
 #include "AmanuensisKernels.h"
+#include "exponential.h"
 #include <math.h>
 #include <string.h>
-
-#define INLINE static inline __attribute__((always_inline))
-
-/* e^x in float, within 2 ulp, 0 below e^-87 (so masked -inf scores vanish).
- * Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r,
- * and 2^n put straight into the exponent bits. */
-INLINE float exp_poly(float x) {
-    const float clamped = fminf(fmaxf(x, -87.0f), 88.0f);
-    const float n = rintf(clamped * 1.44269504088896341f);
-    const float r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return x < -87.0f ? 0.0f : p * scale;
-}
 
 INLINE void softmax_rows(float *x, size_t rows, size_t cols, size_t stride) {
 #pragma clang fp reassociate(on)
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * stride;
-        float max = -INFINITY;
-        for (size_t c = 0; c < cols; c++) max = fmaxf(max, row[c]);
-        float sum = 0.0f;
-        for (size_t c = 0; c < cols; c++) {
-            const float e = exp_poly(row[c] - max);
-            row[c] = e;
-            sum += e;
-        }
-        const float inv = 1.0f / sum;
-        for (size_t c = 0; c < cols; c++) row[c] *= inv;
+        const float inverse = exponentiate(row, cols);
+        for (size_t c = 0; c < cols; c++) row[c] *= inverse;
     }
 }
 

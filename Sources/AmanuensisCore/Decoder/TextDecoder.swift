@@ -53,18 +53,17 @@ final class TextDecoder {
         return crossKeyValues.reduce(cache.bytes + own + logits.bytes) { $0 + $1.bytes }
     }
 
-    /// Computes the cross-attention keys and values of an encoded window,
-    /// each layer's products in `scratch` (`audioPositions × 2·width` floats)
-    /// and then stored by head in float16.
-    func attend(to encoded: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// Stores the cross-attention keys and values of the window `encoder`
+    /// holds, each layer's by head in float16.
+    func attend(to encoder: AudioEncoder) {
         let d = dimensions
-        for (index, layer) in model.weights.decoderLayers.enumerated() {
-            layer.crossKeyValue.apply(encoded, rows: d.audioPositions, into: scratch)
+        for layer in 0..<d.decoderLayers {
+            let projected = encoder.crossKeysAndValues(layer: layer)
             for part in 0..<2 {
                 for head in 0..<d.heads {
-                    let target = UnsafeMutablePointer(mutating: crossAttention(layer: index, head: head, values: part == 1))
+                    let target = UnsafeMutablePointer(mutating: crossAttention(layer: layer, head: head, values: part == 1))
                     for position in 0..<d.audioPositions {
-                        CPUKernels.selected.f32_to_f16(scratch + position * 2 * d.width + part * d.width + head * d.headWidth,
+                        CPUKernels.selected.f32_to_f16(projected + position * 2 * d.width + part * d.width + head * d.headWidth,
                                       target + position * d.headWidth, d.headWidth)
                     }
                 }

@@ -4,9 +4,11 @@ import AmanuensisKernels
 /// 3-tap convolutions with GELU, the second with stride 2), the stored
 /// sinusoidal positions, pre-norm transformer blocks and a final layer norm.
 ///
-/// Each stream owns one encoder: it holds the window's scratch buffers,
-/// allocated once here and reused for every window, and its products bound to
-/// them (`MatMul.Call`), so a window allocates nothing.
+/// An encoder holds a window's output and scratch buffers, allocated once here
+/// and reused for every window, and its products bound to them
+/// (`MatMul.Call`), so a window allocates nothing. It also projects the
+/// window into each decoder layer's cross-attention keys and values: products
+/// over the window's rows like its own, sharing their scratch.
 final class AudioEncoder {
     let model: WhisperModel
     private let stream = DNNLStream()
@@ -17,10 +19,13 @@ final class AudioEncoder {
     private let quantizedBytes: Int
     private let stem: (conv1: MatMul.Call, conv2: MatMul.Call)
     private let layers: [BlockProducts]
+    private let crossKeyValues: [MatMul.Call]
+    /// `[audioPositions, width]`: the encoded window.
+    let output: FloatBuffer
     private let x: FloatBuffer
     private let normed: FloatBuffer
     private let projections: FloatBuffer
-    private let scores: FloatBuffer
+    private let attentionScratch: FloatBuffer
     private let feedForward: FloatBuffer
     private let attention: FloatBuffer
 
@@ -39,12 +44,18 @@ final class AudioEncoder {
         // The stem reuses the blocks' buffers: its im2col matrices and first
         // convolution's output are dead before the first block starts.
         let projections = FloatBuffer(count: max(positions * 3 * d.width, frames * d.width))
-        let scores = FloatBuffer(count: max(positions * positions, positions * 3 * d.width))
+        // Attention packs every head's keys and values, then gives each
+        // thread of the team a tile of scores.
+        let attentionFloats = d.heads * am_attention_packed_floats(positions)
+            + ComputeThreads.available * Self.tileFloats(positions)
+        let attentionScratch = FloatBuffer(count: max(attentionFloats, positions * 3 * d.width))
         let feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins, positions * 2 * d.width))
-        (self.x, self.normed, self.attention, self.projections, self.scores, self.feedForward) =
-            (x, normed, attention, projections, scores, feedForward)
+        (self.x, self.normed, self.attention, self.projections, self.attentionScratch, self.feedForward) =
+            (x, normed, attention, projections, attentionScratch, feedForward)
 
-        let products = model.weights.encoderMatMuls
+        let output = FloatBuffer(count: positions * d.width)
+        self.output = output
+        let products = model.weights.windowMatMuls
         scratchpadBytes = products.map(\.scratchpadBytes).max() ?? 0
         let scratchpad = UnsafeMutableRawPointer.allocate(byteCount: max(scratchpadBytes, 1), alignment: 64)
         quantizedBytes = products.map(\.quantizedInputBytes).max() ?? 0
@@ -56,13 +67,14 @@ final class AudioEncoder {
                         quantized: quantized, scratchpad: scratchpad)
         }
         let weights = model.weights
-        stem = (bind(weights.conv1, feedForward, projections), bind(weights.conv2, scores, x))
+        stem = (bind(weights.conv1, feedForward, projections), bind(weights.conv2, attentionScratch, x))
         layers = weights.encoderLayers.map { layer in
             BlockProducts(queryKeyValue: bind(layer.queryKeyValue, normed, projections),
                           attentionOutput: bind(layer.attentionOutput, attention, normed),
                           feedForwardIn: bind(layer.feedForwardIn, normed, feedForward),
                           feedForwardOut: bind(layer.feedForwardOut, feedForward, normed))
         }
+        crossKeyValues = weights.decoderLayers.map { bind($0.crossKeyValue, output, feedForward) }
     }
 
     deinit {
@@ -70,29 +82,32 @@ final class AudioEncoder {
         quantized?.deallocate()
     }
 
-    /// Scratch of `audioPositions × 2·width` floats or more, free once a
-    /// window is encoded: where the decoder projects the window's
-    /// cross-attention keys and values before storing them in float16.
-    var spare: UnsafeMutablePointer<Float> { feedForward.pointer }
-
-    var scratchBytes: Int {
-        [x, normed, projections, scores, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
+    var bytes: Int {
+        [output, x, normed, projections, attentionScratch, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
     }
 
-    /// Encodes `mel` (`[melBins, frames]`) into `output` (`[positions, width]`).
-    func encode(mel: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, timer: inout StageTimer) {
+    /// Encodes `mel` (`[melBins, frames]`) into `output`.
+    func encode(mel: UnsafePointer<Float>, timer: inout StageTimer) {
         var started = timer.begin()
         convolutionStem(mel)
         timer.end(.encoderConvolution, started)
         started = timer.begin()
         for (layer, products) in zip(model.weights.encoderLayers, layers) { block(layer, products) }
         timer.end(.encoderBlocks, started)
-        model.weights.encoderNorm.apply(x.pointer, rows: dimensions.audioPositions, width: dimensions.width, into: output)
+        model.weights.encoderNorm.apply(x.pointer, rows: dimensions.audioPositions, width: dimensions.width, into: output.pointer)
+    }
+
+    /// Decoder layer `layer`'s cross-attention keys and values of the encoded
+    /// window, `[audioPositions, keys | values]`, in scratch that the next
+    /// call or window overwrites.
+    func crossKeysAndValues(layer: Int) -> UnsafePointer<Float> {
+        crossKeyValues[layer].run(on: stream)
+        return UnsafePointer(feedForward.pointer)
     }
 
     private func convolutionStem(_ mel: UnsafePointer<Float>) {
         let d = dimensions
-        let columns1 = feedForward.pointer, hidden = projections.pointer, columns2 = scores.pointer
+        let columns1 = feedForward.pointer, hidden = projections.pointer, columns2 = attentionScratch.pointer
         // conv1, stride 1, padding 1: columns[t, c·3 + k] = mel[c, t + k − 1].
         let melColumns = 3 * d.melBins
         for t in 0..<frames {
@@ -118,33 +133,44 @@ final class AudioEncoder {
         am_add_f32(model.weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)
     }
 
-    /// Query rows per attention task: a task's scores (128 × 1500 floats)
-    /// stay in the core's L2 cache between the product that writes them, the
-    /// softmax and the product that reads them.
-    private static let queryBlock = 128
+    /// Query rows per attention task, a multiple of the kernel's tile: 25
+    /// tasks a head, enough to keep every core of the team busy to the end.
+    private static let queryBlock = 5 * Int(AM_ATTENTION_ROWS)
 
-    /// Each head's attention in blocks of query rows, the tasks shared out
-    /// over the OpenMP team, each share with its own slice of `scores`.
+    /// Each head's attention in blocks of query rows, shared out over the
+    /// OpenMP team, after every head's keys and values are packed (by head,
+    /// also over the team) into the front of `attentionScratch`; each share
+    /// keeps its tile of scores behind them.
     private func selfAttention() {
         let d = dimensions
-        let positions = d.audioPositions, width = d.width
-        let blocks = (positions + Self.queryBlock - 1) / Self.queryBlock
+        let positions = d.audioPositions, width = d.width, stride = 3 * width
         let qkv = UnsafePointer(projections.pointer)
-        let slice = Self.queryBlock * positions
-        CPUKernels.parallelRows(d.heads * blocks, maximumShares: scores.count / slice) { share, tasks in
+        let packed = attentionScratch.pointer, packedFloats = am_attention_packed_floats(positions)
+        let scale = 1 / Float(d.headWidth).squareRoot()
+        CPUKernels.parallelRows(d.heads) { _, heads in
+            for head in heads {
+                let column = head * d.headWidth
+                am_attention_pack(qkv + width + column, qkv + 2 * width + column, stride, positions, scale,
+                                  packed + head * packedFloats)
+            }
+        }
+        let tiles = packed + d.heads * packedFloats, tileFloats = Self.tileFloats(positions)
+        let blocks = (positions + Self.queryBlock - 1) / Self.queryBlock
+        let shares = (attentionScratch.count - d.heads * packedFloats) / tileFloats
+        CPUKernels.parallelRows(d.heads * blocks, maximumShares: shares) { share, tasks in
             for task in tasks {
                 let column = (task / blocks) * d.headWidth
                 let first = (task % blocks) * Self.queryBlock
-                Attention.head(
-                    queries: min(Self.queryBlock, positions - first), keys: positions, headWidth: d.headWidth,
-                    q: .init(pointer: qkv + first * 3 * width + column, stride: 3 * width),
-                    k: .init(pointer: qkv + width + column, stride: 3 * width),
-                    v: .init(pointer: qkv + 2 * width + column, stride: 3 * width),
-                    scores: scores.pointer + share * slice, output: attention.pointer + first * width + column,
-                    outputStride: width)
+                CPUKernels.selected.attention(
+                    qkv + first * stride + column, stride, packed + (task / blocks) * packedFloats, positions,
+                    min(Self.queryBlock, positions - first), tiles + share * tileFloats,
+                    attention.pointer + first * width + column, width)
             }
         }
     }
+
+    /// Floats of one share's tile of scores.
+    private static func tileFloats(_ keys: Int) -> Int { Int(AM_ATTENTION_ROWS) * am_attention_padded_keys(keys) }
 
     private func block(_ layer: EncoderLayer, _ products: BlockProducts) {
         let d = dimensions

@@ -2,21 +2,16 @@ import Dispatch
 import Synchronization
 
 /// The encoders the streams share: a fixed set of window workspaces, each an
-/// `AudioEncoder` and its output, lent for one window at a time. A window is
+/// `AudioEncoder` with its output, lent for one window at a time. A window is
 /// compute-bound, so more encoders than cores would only share the cores;
 /// the pool lets a stream wait for one instead of each stream holding its own
 /// (about 40 MB of scratch each, most of a stream's memory).
 final class EncoderPool: Sendable {
     private struct State {
-        var free: [Handoff<Slot>]
+        var free: [Handoff<AudioEncoder>]
         var inUse = 0
         var highWater = 0
         var waits = 0
-    }
-
-    private struct Slot {
-        let encoder: AudioEncoder
-        let output: FloatBuffer
     }
 
     let count: Int
@@ -27,22 +22,19 @@ final class EncoderPool: Sendable {
 
     init(model: WhisperModel, count: Int) {
         precondition(count >= 1)
-        let d = model.dimensions
-        let slots = (0..<count).map { _ in
-            Slot(encoder: AudioEncoder(model: model), output: FloatBuffer(count: d.audioPositions * d.width))
-        }
+        let encoders = (0..<count).map { _ in AudioEncoder(model: model) }
         self.count = count
-        bytes = slots.reduce(0) { $0 + $1.encoder.scratchBytes + $1.output.bytes }
-        state = Mutex(State(free: slots.map(Handoff.init)))
+        bytes = encoders.reduce(0) { $0 + $1.bytes }
+        state = Mutex(State(free: encoders.map(Handoff.init)))
         available = DispatchSemaphore(value: count)
     }
 
-    /// Runs `body` with an encoder and its output buffer, waiting for one to
-    /// be free, its products on `threads` threads.
-    func withEncoder<T>(threads: Int, _ body: (AudioEncoder, UnsafeMutablePointer<Float>) throws -> T) rethrows -> T {
+    /// Runs `body` with an encoder, waiting for one to be free, its products
+    /// on `threads` threads.
+    func withEncoder<T>(threads: Int, _ body: (AudioEncoder) throws -> T) rethrows -> T {
         let waited = available.wait(timeout: .now()) == .timedOut
         if waited { available.wait() }
-        let slot = state.withLock { state in
+        let encoder = state.withLock { state in
             state.inUse += 1
             state.highWater = max(state.highWater, state.inUse)
             if waited { state.waits += 1 }
@@ -50,12 +42,12 @@ final class EncoderPool: Sendable {
         }
         defer {
             state.withLock { state in
-                state.free.append(slot)
+                state.free.append(encoder)
                 state.inUse -= 1
             }
             available.signal()
         }
-        return try ComputeThreads.with(threads: threads) { try body(slot.value.encoder, slot.value.output.pointer) }
+        return try ComputeThreads.with(threads: threads) { try body(encoder.value) }
     }
 
     struct Statistics: Sendable {

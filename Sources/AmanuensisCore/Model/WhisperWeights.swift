@@ -38,8 +38,10 @@ struct DecoderLayer: Sendable {
     let selfAttentionOutput: Linear
     let crossAttentionNorm: LayerNorm
     let crossQuery: Linear
-    /// Fused key and value rows over the encoder output, computed once a window.
-    let crossKeyValue: Linear
+    /// Fused key and value rows over the encoder output, computed once a
+    /// window: a product over the window's rows like the encoder's, in the
+    /// model's compute type, run by the encoder (`AudioEncoder.crossKeysAndValues`).
+    let crossKeyValue: MatMul
     let crossAttentionOutput: Linear
     let feedForwardNorm: LayerNorm
     let feedForwardIn: Linear
@@ -49,7 +51,9 @@ struct DecoderLayer: Sendable {
 /// Every weight of a Whisper model, converted once at load from whatever the
 /// file stores (float16, bfloat16, float32, or int8/int16 with scales), with
 /// every shape checked against the model's dimensions: the encoder's products
-/// in the chosen compute type, the decoder's in float32 and float16.
+/// in the chosen compute type (and the decoder's cross-attention keys and
+/// values, computed once a window), the rest of the decoder's in float32
+/// and float16.
 struct WhisperWeights: Sendable {
     let dimensions: WhisperDimensions
     /// The convolutions as products over im2col rows `[inputs·3]` (in-channel
@@ -78,6 +82,10 @@ struct WhisperWeights: Sendable {
         let heads = Int(try reader.scalar("encoder/num_heads"))
         guard heads > 0, width % heads == 0 else {
             throw reader.error(.wrongShape, "encoder/num_heads", "\(heads) heads do not divide width \(width)")
+        }
+        guard width / heads == Int(AM_ATTENTION_WIDTH) else {
+            throw reader.error(.unsupported, "encoder/num_heads",
+                               "heads \(width / heads) wide; every Whisper model's are \(AM_ATTENTION_WIDTH)")
         }
         guard try reader.scalar("decoder/num_heads") == Float(heads) else {
             throw reader.error(.unsupported, "decoder/num_heads", "differs from the encoder's")
@@ -134,7 +142,8 @@ struct WhisperWeights: Sendable {
                 selfAttentionOutput: try reader.linear(half: true, p + "self_attention/linear_1", outputs: width, inputs: width),
                 crossAttentionNorm: try reader.layerNorm(p + "attention/layer_norm", width: width),
                 crossQuery: try reader.linear(half: true, p + "attention/linear_0", outputs: width, inputs: width),
-                crossKeyValue: try reader.linear(p + "attention/linear_1", outputs: 2 * width, inputs: width),
+                crossKeyValue: try reader.matMul(p + "attention/linear_1", rows: audioPositions, outputs: 2 * width,
+                                                 inputs: width, computeType: computeType, epilogue: .none),
                 crossAttentionOutput: try reader.linear(half: true, p + "attention/linear_2", outputs: width, inputs: width),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
                 feedForwardIn: try reader.linear(half: true, p + "ffn/linear_0", outputs: feedForward, inputs: width),
@@ -147,12 +156,12 @@ struct WhisperWeights: Sendable {
     var bytes: Int {
         var buffers: [FloatBuffer] = [encoderPositions, encoderNorm.gamma, encoderNorm.beta, decoderPositions,
                                       decoderNorm.gamma, decoderNorm.beta]
-        var otherBytes = encoderMatMuls.reduce(embedding.bytes) { $0 + $1.bytes }
+        var otherBytes = windowMatMuls.reduce(embedding.bytes) { $0 + $1.bytes }
         for layer in encoderLayers {
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }
         for layer in decoderLayers {
-            for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery, layer.crossKeyValue,
+            for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery,
                            layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
                 buffers += [linear.weight, linear.bias]
                 otherBytes += linear.half?.bytes ?? 0
@@ -164,8 +173,9 @@ struct WhisperWeights: Sendable {
         return buffers.reduce(otherBytes) { $0 + $1.bytes }
     }
 
-    /// Every product of the encoder, the stem's included.
-    var encoderMatMuls: [MatMul] { [conv1, conv2] + encoderLayers.flatMap(\.matMuls) }
+    /// Every product over a window's rows: the encoder's, the stem's
+    /// included, and the decoder layers' cross-attention keys and values.
+    var windowMatMuls: [MatMul] { [conv1, conv2] + encoderLayers.flatMap(\.matMuls) + decoderLayers.map(\.crossKeyValue) }
 }
 
 /// Reads named variables as float32, checking each one's shape first.

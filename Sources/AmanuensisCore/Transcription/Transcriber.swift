@@ -97,9 +97,9 @@ public final class Transcriber {
             features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
             statistics.timer.end(.mel, started)
             started = statistics.timer.begin()
-            encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder, encoded in
-                encoder.encode(mel: melWindow.pointer, into: encoded, timer: &statistics.timer)
-                decoder.attend(to: encoded, scratch: encoder.spare)
+            encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
+                encoder.encode(mel: melWindow.pointer, timer: &statistics.timer)
+                decoder.attend(to: encoder)
             }
             let encoding = statistics.timer.end(.encoder, started)
 

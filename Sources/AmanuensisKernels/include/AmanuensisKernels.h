@@ -72,6 +72,27 @@ void am_softmax_rows_c(float *, size_t, size_t, size_t);
 void am_softmax_rows_avx2(float *, size_t, size_t, size_t);
 void am_softmax_rows_avx512(float *, size_t, size_t, size_t);
 
+/* The encoder's self-attention of one head (attention.c): for `rows` query
+ * rows of q, out[i] = softmax(q[i] · Kᵀ) · V over `keys` keys, with heads
+ * AM_ATTENTION_WIDTH wide (every Whisper model's). K and V come packed by
+ * am_attention_pack, once per head rather than once per call. `scores` is
+ * scratch of AM_ATTENTION_ROWS × am_attention_padded_keys(keys) floats. */
+#define AM_ATTENTION_WIDTH 64
+#define AM_ATTENTION_ROWS 12
+static inline size_t am_attention_padded_keys(size_t keys) { return (keys + 31) / 32 * 32; }
+/* Packs one head's keys, transposed and scaled by `scale` (1/√width), then
+ * its values, from rows `stride` apart: am_attention_packed_floats(count)
+ * floats, `[width, padded keys]` then `[count, width]`. */
+static inline size_t am_attention_packed_floats(size_t keys) {
+    return AM_ATTENTION_WIDTH * (am_attention_padded_keys(keys) + keys);
+}
+void am_attention_pack(const float *keys, const float *values, size_t stride, size_t count, float scale, float *packed);
+typedef void (*am_attention_fn)(const float *q, size_t q_stride, const float *packed, size_t keys, size_t rows,
+                                float *scores, float *out, size_t out_stride);
+void am_attention_c(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
+void am_attention_avx2(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
+void am_attention_avx512(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
+
 /* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
  * rows of `cols` values. `x` and `y` may be the same buffer. */
 typedef void (*am_layer_norm_fn)(const float *x, float *y, const float *gamma, const float *beta,
@@ -103,6 +124,7 @@ typedef struct {
     am_weighted_f16_fn weighted_f16;
     am_f32_to_f16_fn f32_to_f16;
     am_softmax_rows_fn softmax_rows;
+    am_attention_fn attention;
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;
 } am_kernels;

@@ -19,11 +19,11 @@ import Testing
 
     @Test func aBatchedPassGivesEachStreamTheLogitsOfAPassAlone() throws {
         let model = try SharedModels.tinyEnglish.get()
-        let encoded = try NetworkStageTests.encode(model)
+        let encoder = try NetworkStageTests.encode(model)
         let special = model.tokenizer.special
         func decoder() -> TextDecoder {
             let decoder = TextDecoder(model: model, maximumSequences: 2)
-            NetworkStageTests.attend(decoder, to: encoded)
+            decoder.attend(to: encoder)
             return decoder
         }
         let first = special.startSequence, second = special.startSequence + [special.noTimestamps]

@@ -16,34 +16,27 @@ import Testing
         return try Data(contentsOf: url).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    static func encode(_ model: WhisperModel) throws -> FloatBuffer {
+    /// An encoder holding the fixture's encoded window.
+    static func encode(_ model: WhisperModel) throws -> AudioEncoder {
         let mel = FloatBuffer(try fixture("mel_80x3000.f32"))
-        let output = FloatBuffer(count: model.dimensions.audioPositions * model.dimensions.width)
+        let encoder = AudioEncoder(model: model)
         var timer = StageTimer(enabled: false)
-        withExtendedLifetime(mel) { AudioEncoder(model: model).encode(mel: mel.pointer, into: output.pointer, timer: &timer) }
-        return output
+        withExtendedLifetime(mel) { encoder.encode(mel: mel.pointer, timer: &timer) }
+        return encoder
     }
 
     @Test func encoderOutputMatchesCTranslate2() throws {
         let model = try SharedModels.tinyEnglish.get()
-        let ours = try Self.encode(model)
+        let ours = try Self.encode(model).output
         let reference = try Self.fixture("encoder_1500x384.f32")
         let largest = (0..<reference.count).map { abs(ours[$0] - reference[$0]) }.max()!
         #expect(largest <= 2e-3, "max abs difference \(largest)")
     }
 
-    /// Gives `decoder` the cross-attention keys and values of `encoded`.
-    static func attend(_ decoder: TextDecoder, to encoded: FloatBuffer) {
-        let d = decoder.model.dimensions
-        let scratch = FloatBuffer(count: d.audioPositions * 2 * d.width)
-        withExtendedLifetime((encoded, scratch)) { decoder.attend(to: encoded.pointer, scratch: scratch.pointer) }
-    }
-
     /// A decoder on the fixture's encoded window, with the greedy filters.
     static func greedySearch(_ model: WhisperModel) throws -> TokenSearch {
         let decoder = TextDecoder(model: model, maximumSequences: 1)
-        let encoded = try encode(model)
-        attend(decoder, to: encoded)
+        decoder.attend(to: try encode(model))
         let filters = LogitFilters(special: model.tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
                                    suppressed: model.configuration.suppressIds,
                                    suppressedAtBegin: model.configuration.suppressIdsBegin, maximumInitialTimestamp: 50)

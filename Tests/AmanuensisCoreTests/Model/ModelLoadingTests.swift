@@ -55,6 +55,27 @@ import Testing
         withExtendedLifetime(file) {}
     }
 
+    /// The encoder's attention kernel takes heads 64 wide, as every Whisper
+    /// model has: twelve heads over tiny.en's 384 would be 32 wide.
+    @Test func headsOtherThan64WideAreRefused() throws {
+        let file = try CTranslate2File(path: TestPaths.model("tiny.en").appendingPathComponent("model.bin").path)
+        var variables = file.variables
+        let original = try #require(variables["encoder/num_heads"])
+        try #require([.int8, .int16, .int32].contains(original.type), "num_heads is stored as \(original.type)")
+        // Twelve in the stored integer type, little-endian.
+        let twelve = Data([12] + [UInt8](repeating: 0, count: original.type.itemSize - 1))
+        try twelve.withUnsafeBytes { twelve in
+            for name in ["encoder/num_heads", "decoder/num_heads"] {
+                variables[name] = .init(name: name, shape: original.shape, type: original.type, data: twelve)
+            }
+            let directory = try Self.modelDirectory(modelBin: CTranslate2Writer.serialize(variables.values.filter { $0.name != "decoder/projection/weight" }))
+            let error = try #require(throws: ModelError.self) { try WhisperModel(directory: directory.url) }
+            #expect(error.code == .unsupported)
+            #expect(error.variable == "encoder/num_heads")
+        }
+        withExtendedLifetime(file) {}
+    }
+
     @Test func garbageIsNotAModel() throws {
         var generator = SystemRandomNumberGenerator()
         let directory = try Self.modelDirectory(modelBin: Data((0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }))
