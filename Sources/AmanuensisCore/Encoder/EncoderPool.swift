@@ -5,7 +5,7 @@ import Synchronization
 /// `AudioEncoder` with its output, lent for one window at a time. A window is
 /// compute-bound, so more encoders than cores would only share the cores;
 /// the pool lets a stream wait for one instead of each stream holding its own
-/// (about 40 MB of scratch each, most of a stream's memory).
+/// (about 35 MB of scratch each, most of a stream's memory).
 final class EncoderPool: Sendable {
     private struct State {
         var free: [Handoff<AudioEncoder>]
