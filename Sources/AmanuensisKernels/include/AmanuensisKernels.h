@@ -74,7 +74,8 @@ void am_softmax_rows_avx512(float *, size_t, size_t, size_t);
 
 /* The encoder's self-attention of one head (attention.c): for `rows` query
  * rows of q, out[i] = softmax(q[i] · Kᵀ) · V over `keys` keys, with heads
- * AM_ATTENTION_WIDTH wide (every Whisper model's). K and V come packed by
+ * AM_ATTENTION_WIDTH wide (every Whisper model's) and the rows of q and out
+ * `q_stride` and `out_stride` floats apart. K and V come packed by
  * am_attention_pack, once per head rather than once per call. `scores` is
  * scratch of AM_ATTENTION_ROWS × am_attention_padded_keys(keys) floats. */
 #define AM_ATTENTION_WIDTH 64
