@@ -64,14 +64,12 @@ final class MatMul: @unchecked Sendable {
         // are the weights' row scales (known now, copied by oneDNN); the
         // input's scale, one value known only at each call, is a broadcast
         // multiplication (brgemm takes no runtime output scales).
-        var quantizedWeights: [Int8] = []
-        if integer {
-            let (quantized, scales) = Self.quantizeRows(weight, rows: outputs, columns: inputs)
-            DNNL.check(dnnl_primitive_attr_set_output_scales(attributes, dnnl_dim_t(outputs), 1 << 1, scales.pointer),
+        let quantizedWeights = integer ? Int8Rows(quantizing: weight, rows: outputs, columns: inputs) : nil
+        if let quantizedWeights {
+            DNNL.check(dnnl_primitive_attr_set_output_scales(attributes, dnnl_dim_t(outputs), 1 << 1, quantizedWeights.scales.pointer),
                        "setting output scales")
             var scalar = DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab)
             DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scalar), "adding the input scale")
-            quantizedWeights = quantized
         }
         var biasAsOperand = biasDescriptor
         DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &biasAsOperand), "adding the bias post-op")
@@ -101,8 +99,8 @@ final class MatMul: @unchecked Sendable {
         // The user's layout: W stored [outputs, inputs] is the [inputs, outputs]
         // matrix in column-major order ("ba").
         let plain = DNNL.descriptor([inputs, outputs], elementType, dnnl_ba)
-        if integer {
-            quantizedWeights.withUnsafeMutableBytes { Self.reorder(from: plain, $0.baseAddress!, into: weights) }
+        if let quantizedWeights {
+            Self.reorder(from: plain, UnsafeMutableRawPointer(quantizedWeights.pointer), into: weights)
         } else {
             Self.reorder(from: plain, UnsafeMutableRawPointer(weight.pointer), into: weights)
         }
@@ -119,18 +117,6 @@ final class MatMul: @unchecked Sendable {
         var descriptor: UnsafePointer<dnnl_memory_desc_t>?
         dnnl_memory_get_memory_desc(weights, &descriptor)
         return dnnl_memory_desc_get_size(descriptor) + bias.bytes
-    }
-
-    /// Symmetric per-row quantization: q = round(w / s), s = max|row| / 127.
-    private static func quantizeRows(_ weight: FloatBuffer, rows: Int, columns: Int) -> ([Int8], FloatBuffer) {
-        var quantized = [Int8](repeating: 0, count: rows * columns)
-        let scales = FloatBuffer(count: rows)
-        quantized.withUnsafeMutableBufferPointer { q in
-            for row in 0..<rows {
-                scales[row] = am_quantize_s8_c(weight.pointer + row * columns, q.baseAddress! + row * columns, columns)
-            }
-        }
-        return (quantized, scales)
     }
 
     private static func reorder(from plain: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer, into target: dnnl_memory_t) {

@@ -120,9 +120,9 @@ final class DecoderPass {
         }
     }
 
-    /// Vocabulary entries per tile of the projection: a tile of the float16
-    /// embedding (192 KB) stays in L2 while every step's rows pass over it,
-    /// so the 40 MB embedding is read from memory once per pass.
+    /// Vocabulary entries per tile of the projection: a tile of the embedding
+    /// (192 KB in float16, 96 KB in int8) stays in L2 while every step's rows
+    /// pass over it, so the embedding is read from memory once per pass.
     private static let vocabularyTile = 256
 
     /// logits = final rows · embeddingᵀ, each step's rows into its decoder's
@@ -135,10 +135,16 @@ final class DecoderPass {
                 let end = min(tile + Self.vocabularyTile, share.upperBound)
                 Self.walk(steps) { step, _, finalRow in
                     for start in stride(from: 0, to: step.logitRows.count, by: chunk) {
-                        CPUKernels.selected.logits_f16(
-                            model.weights.embedding.pointer, finalRows.pointer + (finalRow + start) * d.width,
-                            step.decoder.logits.pointer + start * d.vocabularySize, min(chunk, step.logitRows.count - start),
-                            d.width, tile, end, d.vocabularySize, 0)
+                        let x = finalRows.pointer + (finalRow + start) * d.width
+                        let logits = step.decoder.logits.pointer + start * d.vocabularySize
+                        let rows = min(chunk, step.logitRows.count - start)
+                        if let quantized = model.weights.quantizedEmbedding {
+                            CPUKernels.selected.logits_s8(quantized.pointer, quantized.scales.pointer, x, logits, rows,
+                                                          d.width, tile, end, d.vocabularySize, 0)
+                        } else {
+                            CPUKernels.selected.logits_f16(model.weights.embedding.pointer, x, logits, rows,
+                                                           d.width, tile, end, d.vocabularySize, 0)
+                        }
                     }
                 }
             }

@@ -67,6 +67,10 @@ struct WhisperWeights: Sendable {
     /// `[vocabulary, width]`, float16: token embedding and, tied, the output
     /// projection, whose read dominates every decoding step.
     let embedding: HalfBuffer
+    /// The same in int8 with a scale a row, for the int8 compute type's
+    /// output projection (as CTranslate2 keeps it): half the bytes of the
+    /// read that dominates every decoding step. nil in float32.
+    let quantizedEmbedding: Int8Rows?
     let decoderPositions: FloatBuffer
     let decoderLayers: [DecoderLayer]
     let decoderNorm: LayerNorm
@@ -132,7 +136,12 @@ struct WhisperWeights: Sendable {
                 feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .none))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
-        embedding = HalfBuffer(converting: try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width]))
+        // The float32 embedding (80 MB for tiny.en) is freed as soon as both copies are made.
+        (embedding, quantizedEmbedding) = try {
+            let embedding = try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
+            return (HalfBuffer(converting: embedding),
+                    computeType == .int8 ? Int8Rows(quantizing: embedding, rows: d.vocabularySize, columns: width) : nil)
+        }()
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
@@ -156,7 +165,7 @@ struct WhisperWeights: Sendable {
     var bytes: Int {
         var buffers: [FloatBuffer] = [encoderPositions, encoderNorm.gamma, encoderNorm.beta, decoderPositions,
                                       decoderNorm.gamma, decoderNorm.beta]
-        var otherBytes = windowMatMuls.reduce(embedding.bytes) { $0 + $1.bytes }
+        var otherBytes = windowMatMuls.reduce(embedding.bytes + (quantizedEmbedding?.bytes ?? 0)) { $0 + $1.bytes }
         for layer in encoderLayers {
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }

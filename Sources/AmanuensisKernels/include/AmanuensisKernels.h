@@ -52,6 +52,14 @@ void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, s
 void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
+/* The same product over an int8 embedding with one scale a row:
+ * logits[r · vocabulary + v] (+)= scales[v] · (x[r] · embedding[v]). */
+typedef void (*am_logits_s8_fn)(const int8_t *embedding, const float *scales, const float *x, float *logits,
+                                size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate);
+void am_logits_s8_c(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_logits_s8_avx2(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_logits_s8_avx512(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+
 /* The variants of am_f32_to_f16, with its rounding, for the hot paths. */
 typedef void (*am_f32_to_f16_fn)(const float *src, void *dst, size_t count);
 void am_f32_to_f16_avx2(const float *, void *, size_t);
@@ -122,6 +130,7 @@ void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *
 typedef struct {
     const char *isa;
     am_logits_f16_fn logits_f16;
+    am_logits_s8_fn logits_s8;
     am_weighted_f16_fn weighted_f16;
     am_f32_to_f16_fn f32_to_f16;
     am_softmax_rows_fn softmax_rows;

@@ -28,6 +28,32 @@ import Testing
         }
     }
 
+    /// The int8 embedding's product: scale[v] · (x · q[v]) in every variant,
+    /// the scalar reference against that definition in double.
+    @Test(arguments: [(1, 384), (5, 512), (8, 64), (9, 384), (2, 40)])
+    func int8VariantsMatchTheirDefinition(rows: Int, width: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let vocabulary = 1_003
+        let quantized = (0..<(vocabulary * width)).map { _ in Int8.random(in: -127...127, using: &generator) }
+        let scales = (0..<vocabulary).map { _ in Float.random(in: 0.001...0.01, using: &generator) }
+        let x = (0..<(rows * width)).map { _ in Float.random(in: -2...2, using: &generator) }
+        let exact = (0..<rows).flatMap { r in
+            (0..<vocabulary).map { v in
+                Double(scales[v]) * (0..<width).reduce(0.0) { $0 + Double(x[r * width + $1]) * Double(quantized[v * width + $1]) }
+            }
+        }
+        for table in KernelTables.runnable {
+            let name = String(cString: table.isa)
+            var ours = [Float](repeating: 0, count: rows * vocabulary)
+            table.logits_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
+            let largest = zip(ours, exact).map { abs(Double($0) - $1) }.max()!
+            #expect(largest <= 1e-3, "\(name), \(rows)×\(width): max difference \(largest)")
+            table.logits_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 1)
+            let doubled = zip(ours, exact).map { abs(Double($0) - 2 * $1) }.max()!
+            #expect(doubled <= 2e-3, "\(name) accumulating: max difference \(doubled)")
+        }
+    }
+
     /// Attention's weighted sum of float16 value rows, with strided weights
     /// and output, and a value count that is odd (the unpaired last row).
     @Test(arguments: [(1, 64, 1_500), (3, 64, 1_501), (2, 16, 7), (1, 40, 9), (2, 128, 33)])

@@ -1,0 +1,29 @@
+import AmanuensisKernels
+
+/// A weight matrix in int8 with one scale a row, w ≈ q · scale (symmetric,
+/// scale = max|row| / 127), as the int8 compute type keeps its weights: a
+/// quarter of float32's bytes where reading them is the cost.
+final class Int8Rows: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int8>
+    let scales: FloatBuffer
+    let rows: Int
+    let columns: Int
+    private let memory: BufferMemory
+
+    /// Quantizes `source`, `[rows, columns]` float32. Every kernel variant
+    /// takes the same largest magnitude and rounds half to even, so the
+    /// weights are the same on every CPU.
+    init(quantizing source: FloatBuffer, rows: Int, columns: Int) {
+        precondition(source.count == rows * columns)
+        self.rows = rows
+        self.columns = columns
+        memory = BufferMemory(bytes: rows * columns)
+        pointer = memory.base.bindMemory(to: Int8.self, capacity: max(rows * columns, 1))
+        scales = FloatBuffer(count: rows)
+        for row in 0..<rows {
+            scales[row] = CPUKernels.selected.quantize_s8(source.pointer + row * columns, pointer + row * columns, columns)
+        }
+    }
+
+    var bytes: Int { rows * columns + scales.bytes }
+}
