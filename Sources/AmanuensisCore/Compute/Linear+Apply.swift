@@ -14,7 +14,7 @@ extension Linear {
         }
         // A decoding step has a row or a few: then the cost is reading the
         // weights, and the float16 copy halves it.
-        if let half, rows <= Self.halfPrecisionRows {
+        if rows <= Self.halfPrecisionRows {
             CPUKernels.selected.logits_f16(half.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
             return
         }

@@ -57,15 +57,16 @@ final class TextDecoder {
     /// holds, each layer's by head in float16.
     func attend(to encoder: AudioEncoder) {
         let d = dimensions
+        // A projected row is [keys | values] by head: 2·heads blocks of
+        // headWidth, each stored as its own [audioPositions, headWidth].
+        let blockFloats = d.audioPositions * d.headWidth
         for layer in 0..<d.decoderLayers {
             let projected = encoder.crossKeysAndValues(layer: layer)
-            for part in 0..<2 {
-                for head in 0..<d.heads {
-                    let target = UnsafeMutablePointer(mutating: crossAttention(layer: layer, head: head, values: part == 1))
-                    for position in 0..<d.audioPositions {
-                        CPUKernels.selected.f32_to_f16(projected + position * 2 * d.width + part * d.width + head * d.headWidth,
-                                      target + position * d.headWidth, d.headWidth)
-                    }
+            for block in 0..<(2 * d.heads) {
+                let target = crossKeyValues[layer].pointer + block * blockFloats
+                for position in 0..<d.audioPositions {
+                    CPUKernels.selected.f32_to_f16(projected + position * 2 * d.width + block * d.headWidth,
+                                                   target + position * d.headWidth, d.headWidth)
                 }
             }
         }

@@ -159,10 +159,10 @@ final class AudioEncoder {
         let shares = (attentionScratch.count - d.heads * packedFloats) / tileFloats
         CPUKernels.parallelRows(d.heads * blocks, maximumShares: shares) { share, tasks in
             for task in tasks {
-                let column = (task / blocks) * d.headWidth
-                let first = (task % blocks) * Self.queryBlock
+                let head = task / blocks, first = (task % blocks) * Self.queryBlock
+                let column = head * d.headWidth
                 CPUKernels.selected.attention(
-                    qkv + first * stride + column, stride, packed + (task / blocks) * packedFloats, positions,
+                    qkv + first * stride + column, stride, packed + head * packedFloats, positions,
                     min(Self.queryBlock, positions - first), tiles + share * tileFloats,
                     attention.pointer + first * width + column, width)
             }

@@ -6,9 +6,9 @@ struct Linear: Sendable {
     let bias: FloatBuffer
     let outputs: Int
     let inputs: Int
-    /// W in float16 too, for layers that mostly see one row at a time (the
-    /// decoder's): their cost is reading W.
-    var half: HalfBuffer?
+    /// W in float16 too: the decoder's layers mostly see one row at a time,
+    /// and then their cost is reading W.
+    let half: HalfBuffer
 }
 
 struct LayerNorm: Sendable {
@@ -147,16 +147,16 @@ struct WhisperWeights: Sendable {
             let p = "decoder/layer_\(index)/"
             return DecoderLayer(
                 selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
-                selfQueryKeyValue: try reader.linear(half: true, p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                selfAttentionOutput: try reader.linear(half: true, p + "self_attention/linear_1", outputs: width, inputs: width),
+                selfQueryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
+                selfAttentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
                 crossAttentionNorm: try reader.layerNorm(p + "attention/layer_norm", width: width),
-                crossQuery: try reader.linear(half: true, p + "attention/linear_0", outputs: width, inputs: width),
+                crossQuery: try reader.linear(p + "attention/linear_0", outputs: width, inputs: width),
                 crossKeyValue: try reader.matMul(p + "attention/linear_1", rows: audioPositions, outputs: 2 * width,
                                                  inputs: width, computeType: computeType, epilogue: .none),
-                crossAttentionOutput: try reader.linear(half: true, p + "attention/linear_2", outputs: width, inputs: width),
+                crossAttentionOutput: try reader.linear(p + "attention/linear_2", outputs: width, inputs: width),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
-                feedForwardIn: try reader.linear(half: true, p + "ffn/linear_0", outputs: feedForward, inputs: width),
-                feedForwardOut: try reader.linear(half: true, p + "ffn/linear_1", outputs: width, inputs: feedForward))
+                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
+                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
         }
         decoderNorm = try reader.layerNorm("decoder/layer_norm", width: width)
     }
@@ -173,7 +173,7 @@ struct WhisperWeights: Sendable {
             for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery,
                            layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
                 buffers += [linear.weight, linear.bias]
-                otherBytes += linear.half?.bytes ?? 0
+                otherBytes += linear.half.bytes
             }
             for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
                 buffers += [norm.gamma, norm.beta]
@@ -234,10 +234,10 @@ private struct TensorReader {
         return try convert(variable)
     }
 
-    func linear(half: Bool = false, _ scope: String, outputs: Int, inputs: Int) throws -> Linear {
+    func linear(_ scope: String, outputs: Int, inputs: Int) throws -> Linear {
         let weight = try tensor(scope + "/weight", shape: [outputs, inputs])
         return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]),
-                      outputs: outputs, inputs: inputs, half: half ? HalfBuffer(converting: weight) : nil)
+                      outputs: outputs, inputs: inputs, half: HalfBuffer(converting: weight))
     }
 
     func matMul(_ scope: String, rows: Int, outputs: Int, inputs: Int, storedShape: [Int]? = nil,
