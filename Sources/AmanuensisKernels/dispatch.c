@@ -23,7 +23,12 @@ static const am_kernels table_avx512 = {
 static int has_avx2(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
-static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
+/* Every feature any AVX-512 variant is compiled for (rows.c, attention.c): a
+ * CPU with AVX-512F alone would fault on the first BW or DQ instruction. */
+static int has_avx512(void) {
+    return has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+}
 
 const am_kernels *am_kernels_for(const char *isa) {
     __builtin_cpu_init();

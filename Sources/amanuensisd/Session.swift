@@ -101,18 +101,18 @@ final class Session {
             case .raw(let format): openRawStream(request, format: format)
             }
         case .audio(let id, let bytes):
-            guard var stream = rawStreams[id] else {
+            guard rawStreams[id] != nil else {
                 return refuse(id, ProtocolError(.badRequest, "audio for request \(id), which is not an open raw stream"))
             }
             do {
-                try stream.decoder.append(bytes)
-                rawStreams[id] = stream
+                // In place: a copy of the stream would copy all its audio so far.
+                try rawStreams[id]!.decoder.append(bytes)
             } catch {
                 rawStreams[id] = nil
                 refuse(id, Self.protocolError(for: error))
             }
         case .audioEnd(let id):
-            guard let stream = rawStreams.removeValue(forKey: id) else {
+            guard var stream = rawStreams.removeValue(forKey: id) else {
                 return refuse(id, ProtocolError(.badRequest, "end of audio for request \(id), which is not an open raw stream"))
             }
             do {

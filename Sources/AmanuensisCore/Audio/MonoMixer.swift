@@ -1,10 +1,20 @@
-/// Collects interleaved frames of any channel count as one mono track, the
-/// mean of the channels, checking the duration limit as it grows so a lying
-/// header or an endless stream is cut off at the limit, not at memory's end.
+/// Collects interleaved frames of any channel count as one mono track at the
+/// model's 16 kHz: the mean of the channels, clipped to full scale and
+/// resampled as it arrives. The duration limit is checked as the track
+/// grows, so a lying header or an endless stream is cut off at the limit,
+/// not at memory's end.
+///
+/// Clipping to ±1 is what faster-whisper's decoding does too (through 16-bit
+/// PCM): a float file may hold any finite value, and one near 1e19 would
+/// overflow the spectrogram's power into infinity and the decoder into NaN.
 struct MonoMixer {
     let channels: Int
     let sampleRate: Int
     let limits: AudioLimits
+    private let resampler: Resampler?
+    /// Input frames seen, at `sampleRate`: what the duration limit counts.
+    private var frames = 0
+    private var mono: [Float] = []
     private(set) var samples: [Float] = []
 
     init(channels: Int, sampleRate: Int, limits: AudioLimits) throws {
@@ -12,26 +22,34 @@ struct MonoMixer {
         self.channels = channels
         self.sampleRate = sampleRate
         self.limits = limits
+        resampler = sampleRate == AudioConstants.sampleRate ? nil : try Resampler(from: sampleRate)
     }
 
+    /// Appends whole frames; non-finite samples are refused.
     mutating func append(interleaved: UnsafeBufferPointer<Float>) throws {
-        let frames = interleaved.count / channels
-        try limits.check(frames: samples.count + frames, sampleRate: sampleRate)
-        if channels == 1 {
-            samples.append(contentsOf: interleaved)
-            return
-        }
+        let count = interleaved.count / channels
+        try limits.check(frames: frames + count, sampleRate: sampleRate)
+        frames += count
+        mono.removeAll(keepingCapacity: true)
+        mono.reserveCapacity(count)
         let scale = 1 / Float(channels)
-        for frame in 0..<frames {
+        for frame in 0..<count {
             var sum: Float = 0
             for channel in 0..<channels { sum += interleaved[frame * channels + channel] }
-            samples.append(sum * scale)
+            guard sum.isFinite else { throw AudioError(.corrupt, "the audio contains non-finite samples") }
+            mono.append(min(max(sum * scale, -1), 1))
+        }
+        if let resampler {
+            try mono.withUnsafeBufferPointer { try resampler.convert($0, appendingTo: &samples) }
+        } else {
+            samples += mono
         }
     }
 
     /// The mono track at 16 kHz.
-    func finish() throws -> AudioSamples {
-        guard !samples.isEmpty else { throw AudioError(.empty, "the audio contains no samples") }
-        return AudioSamples(samples: try Resampler.toModelRate(samples, from: sampleRate))
+    mutating func finish() throws -> AudioSamples {
+        guard frames > 0 else { throw AudioError(.empty, "the audio contains no samples") }
+        try resampler?.finish(appendingTo: &samples)
+        return AudioSamples(samples: samples)
     }
 }

@@ -50,14 +50,13 @@ public struct RawPCMDecoder {
         guard usable > 0 else { return }
         scratch.removeAll(keepingCapacity: true)
         scratch.reserveCapacity(usable / sampleBytes)
-        try carry.withUnsafeBytes { raw in
+        carry.withUnsafeBytes { raw in
             for offset in stride(from: 0, to: usable, by: sampleBytes) {
                 let sample: Float = switch format.encoding {
                 case .s16le: Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int16.self))) / 32_768
                 case .s32le: Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))) / 2_147_483_648
                 case .f32le: Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
                 }
-                guard sample.isFinite else { throw AudioError(.corrupt, "raw audio contains a non-finite float sample") }
                 scratch.append(sample)
             }
         }
@@ -67,7 +66,7 @@ public struct RawPCMDecoder {
 
     /// The whole stream as mono 16 kHz. Fails when the stream ended inside a
     /// frame or held nothing.
-    public func finish() throws -> AudioSamples {
+    public mutating func finish() throws -> AudioSamples {
         guard carry.isEmpty else {
             throw AudioError(.partialFrame,
                              "raw audio ends inside a frame: \(carry.count) stray bytes (\(format) frames are \(format.bytesPerFrame) bytes)")

@@ -35,6 +35,16 @@ struct BufferMemory: ~Copyable {
         }
     }
 
+    /// Gives the whole pages from byte `offset` on back to the system; they
+    /// read as zeros when touched again. Heap memory is kept as it is.
+    func discard(from offset: Int) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page
+        guard start < bytes else { return }
+        madvise(base + start, bytes - start, MADV_DONTNEED)
+    }
+
     deinit {
         if mapped { munmap(base, bytes) } else { base.deallocate() }
     }

@@ -38,7 +38,8 @@ public final class FloatBuffer: @unchecked Sendable {
         set { pointer[index] = newValue }
     }
 
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    /// Returns the resident pages past the first `count` floats (`BufferMemory.discard`).
+    func discard(after count: Int) { memory.discard(from: count * MemoryLayout<Float>.stride) }
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }

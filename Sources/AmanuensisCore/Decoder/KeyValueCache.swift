@@ -33,6 +33,13 @@ final class KeyValueCache {
         buffer.pointer + (sequence * positions + position) * width
     }
 
+    /// Gives back the memory of every sequence from `sequences` on, which a
+    /// rare wide beam made resident: a stream keeps resident only what its
+    /// usual requests touch.
+    func release(sequencesFrom sequences: Int) {
+        for buffer in keys + values + spareKeys + spareValues { buffer.discard(after: sequences * positions * width) }
+    }
+
     /// Makes sequence i a copy of sequence `sources[i]` over the first
     /// `length` positions.
     func reorder(_ sources: [Int], length: Int) {

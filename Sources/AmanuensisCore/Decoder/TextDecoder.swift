@@ -48,6 +48,12 @@ final class TextDecoder {
         passes = batcher.map { .shared($0) } ?? .own(DecoderPass(model: model))
     }
 
+    /// Gives back the memory that sequences from `sequences` on made resident.
+    func release(sequencesFrom sequences: Int) {
+        cache.release(sequencesFrom: sequences)
+        logits.discard(after: 2 * sequences * dimensions.vocabularySize)
+    }
+
     var scratchBytes: Int {
         let own = if case .own(let pass) = passes { pass.bytes } else { 0 }
         return crossKeyValues.reduce(cache.bytes + own + logits.bytes) { $0 + $1.bytes }

@@ -48,13 +48,20 @@ public struct DecodingOptions: Hashable, Sendable {
 
     public init() {}
 
+    /// The most sequences valid options decode at once (beam size, best-of).
+    public static let maximumSequences = 16
+
+    /// The sequences these options decode at once, at most.
+    public var sequences: Int { max(beamSize, bestOf) }
+
     /// Rejects combinations that cannot work, before any audio is touched.
     public func validate() throws {
         func check(_ condition: Bool, _ message: String) throws {
             if !condition { throw DecodingError(.invalidOptions, message) }
         }
-        try check((1...16).contains(beamSize), "beam size must be 1 to 16, not \(beamSize)")
-        try check((1...16).contains(bestOf), "best-of must be 1 to 16, not \(bestOf)")
+        let sequences = 1...Self.maximumSequences
+        try check(sequences.contains(beamSize), "beam size must be 1 to \(Self.maximumSequences), not \(beamSize)")
+        try check(sequences.contains(bestOf), "best-of must be 1 to \(Self.maximumSequences), not \(bestOf)")
         try check(patience > 0 && patience <= 4, "patience must be in (0, 4]")
         try check(!temperatures.isEmpty && temperatures.allSatisfy { $0 >= 0 && $0 <= 2 },
                   "temperatures must be a non-empty list of values in [0, 2]")
@@ -68,7 +75,6 @@ public struct DecodingError: Error, Hashable, CustomStringConvertible, Sendable 
         let name: String
         public var description: String { name }
         public static let invalidOptions = Code(name: "invalid-options")
-        public static let promptTooLong = Code(name: "prompt-too-long")
     }
 
     public let code: Code

@@ -22,11 +22,11 @@ struct TokenSearch {
 
     /// Decodes after `prompt` (whose last start-of-transcript is at `startIndex`)
     /// and returns the best hypothesis.
-    func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) -> DecodingResult {
-        decoder.searching { search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
+    func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
+        try decoder.searching { try search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
     }
 
-    private func search(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) -> DecodingResult {
+    private func search(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
         let textPositions = decoder.model.dimensions.textPositions
         let maximumNewTokens = min(textPositions / 2, textPositions - (prompt.count - 1))
         // The prompt once, for one sequence; its cache is then shared by copying.
@@ -38,12 +38,12 @@ struct TokenSearch {
         let hypotheses: [(tokens: [Int], score: Double)]
         switch strategy {
         case .greedy:
-            hypotheses = independent(count: 1, prompt: prompt, maximum: maximumNewTokens, temperature: 0, generator: nil)
+            hypotheses = try independent(count: 1, prompt: prompt, maximum: maximumNewTokens, temperature: 0, generator: nil)
         case .sample(let count, let temperature, let generator):
-            hypotheses = independent(count: count, prompt: prompt, maximum: maximumNewTokens,
+            hypotheses = try independent(count: count, prompt: prompt, maximum: maximumNewTokens,
                                      temperature: temperature, generator: generator)
         case .beam(let size, let patience):
-            hypotheses = beam(size: size, patience: patience, prompt: prompt, maximum: maximumNewTokens)
+            hypotheses = try beam(size: size, patience: patience, prompt: prompt, maximum: maximumNewTokens)
         }
         // Rank by the length-normalized score (length penalty 1).
         let best = hypotheses.max { $0.score / Double(max($0.tokens.count, 1)) < $1.score / Double(max($1.tokens.count, 1)) }!
@@ -62,7 +62,7 @@ struct TokenSearch {
     /// Greedy search (one sequence, temperature 0) or `count` independent
     /// samples at `temperature`, stepped together as one batch.
     private func independent(count: Int, prompt: [Int], maximum: Int, temperature: Double,
-                             generator: RandomGenerator?) -> [(tokens: [Int], score: Double)] {
+                             generator: RandomGenerator?) throws -> [(tokens: [Int], score: Double)] {
         var generator = generator
         decoder.cache.reorder(Array(repeating: 0, count: count), length: prompt.count)
         let firstLogits = UnsafeMutablePointer(decoder.logits.pointer)
@@ -83,7 +83,7 @@ struct TokenSearch {
             for sequence in 0..<count where !finished[sequence] {
                 let logits = decoder.logits.pointer + sequence * vocabularySize
                 filters.apply(logits, generated: tokens[sequence][...])
-                let total = am_logsumexp_f32(logits, vocabularySize)
+                let total = try Self.normalizer(logits, count: vocabularySize)
                 let token: Int
                 if temperature == 0 {
                     token = am_argmax_f32(logits, vocabularySize)
@@ -99,6 +99,15 @@ struct TokenSearch {
             position += 1
         }
         return (0..<count).map { (tokens[$0], scores[$0]) }
+    }
+
+    /// log Σ exp(logits), the step's normalizer. A NaN or an infinity in any
+    /// logit makes it non-finite: that ends the request with an error, where
+    /// sampling would trap on a NaN total and argmax would pick at random.
+    private static func normalizer(_ logits: UnsafeMutablePointer<Float>, count: Int) throws -> Float {
+        let total = am_logsumexp_f32(logits, count)
+        guard total.isFinite else { throw NonFiniteScores() }
+        return total
     }
 
     /// Draws from softmax(logits / temperature) over the unmasked entries.
@@ -124,7 +133,7 @@ struct TokenSearch {
     /// Beam search as in openai's `BeamSearchDecoder`: each beam proposes its
     /// best `size + 1` continuations, the best `size` unfinished ones survive,
     /// and finished ones are kept until `size · patience` have finished.
-    private func beam(size: Int, patience: Double, prompt: [Int], maximum: Int) -> [(tokens: [Int], score: Double)] {
+    private func beam(size: Int, patience: Double, prompt: [Int], maximum: Int) throws -> [(tokens: [Int], score: Double)] {
         let wanted = Int((Double(size) * patience).rounded())
         var beams: [(tokens: [Int], score: Double)] = [([], 0)]
         var finished: [(tokens: [Int], score: Double)] = []
@@ -135,7 +144,7 @@ struct TokenSearch {
             for (index, beam) in beams.enumerated() {
                 let logits = decoder.logits.pointer + index * vocabularySize
                 filters.apply(logits, generated: beam.tokens[...])
-                let total = am_logsumexp_f32(logits, vocabularySize)
+                let total = try Self.normalizer(logits, count: vocabularySize)
                 for i in 0..<vocabularySize { logProbabilities[i] = logits[i] - total }
                 for token in Self.topIndices(logProbabilities, count: size + 1) where logProbabilities[token] > -.infinity {
                     candidates.append((index, token, beam.score + Double(logProbabilities[token])))
@@ -180,4 +189,10 @@ struct TokenSearch {
         }
         return best
     }
+}
+
+/// The decoder produced a NaN or an infinity: the request fails with this,
+/// the daemon and every other request go on.
+public struct NonFiniteScores: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the decoder produced non-finite scores (NaN or infinity)" }
 }

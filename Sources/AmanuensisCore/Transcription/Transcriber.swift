@@ -18,8 +18,9 @@ public final class Transcriber {
     private let melWindow: FloatBuffer
 
     /// - Parameters:
-    ///   - options: the default options; their beam size and best-of also
-    ///     size the decoder, so no call may ask for more sequences.
+    ///   - options: the default options. The decoder is sized for the most
+    ///     sequences any valid options ask for (`DecodingOptions.maximumSequences`),
+    ///     its caches mapped, not filled, so every call may ask for up to that.
     ///   - shared: the encoders and decoder batcher to share with other
     ///     streams; without, the stream has an encoder of its own and runs
     ///     its decoder steps on the calling thread.
@@ -33,12 +34,9 @@ public final class Transcriber {
         features = LogMelSpectrogram(melBins: d.melBins)
         encoders = shared?.encoders ?? EncoderPool(model: model, count: 1)
         ownsEncoders = shared == nil
-        decoder = TextDecoder(model: model, maximumSequences: max(options.beamSize, options.bestOf), batcher: shared?.batcher)
+        decoder = TextDecoder(model: model, maximumSequences: DecodingOptions.maximumSequences, batcher: shared?.batcher)
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
     }
-
-    /// The most sequences (beam size, best-of) one call may decode at once.
-    public var maximumSequences: Int { decoder.maximumSequences }
 
     /// Whether decoding may use every core for its largest product: right
     /// for a stream alone on the machine, wrong when streams share the cores.
@@ -63,6 +61,8 @@ public final class Transcriber {
                            progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
         let run = try Run(model: model, decoder: decoder, options: options ?? self.options)
         let options = run.options
+        let usual = self.options.sequences
+        defer { if options.sequences > usual { decoder.release(sequencesFrom: usual) } }
         let samples = audio.samples
         let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)
         var statistics = TranscriptionStatistics(
@@ -106,10 +106,10 @@ public final class Transcriber {
             let prompt = try run.makePrompt(previous: history[promptResetSince...])
             let tokensBefore = statistics.timer.tokens
             started = statistics.timer.begin()
-            let (result, verdict) = ComputeThreads.singleThreaded {
-                let result = run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
-                                                    statistics: &statistics)
-                return (result, run.judge(result, prompt: prompt))
+            let (result, verdict) = try ComputeThreads.singleThreaded {
+                let result = try run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
+                                                        statistics: &statistics)
+                return (result, try run.judge(result, prompt: prompt))
             }
             let decoding = statistics.timer.end(.decoder, started)
             statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
@@ -155,9 +155,6 @@ private struct Run {
 
     init(model: WhisperModel, decoder: TextDecoder, options: DecodingOptions) throws {
         try options.validate()
-        guard max(options.beamSize, options.bestOf) <= decoder.maximumSequences else {
-            throw DecodingError(.invalidOptions, "beam size and best-of may not exceed \(decoder.maximumSequences) on this stream")
-        }
         self.model = model
         self.options = options
         let tokenizer = model.tokenizer
@@ -193,7 +190,7 @@ private struct Run {
     /// compression and log-probability tests (faster-whisper's
     /// `generate_with_fallback`).
     func decodeWithFallback(prompt: [Int], startIndex: Int, seek: Int,
-                                    statistics: inout TranscriptionStatistics) -> DecodingResult {
+                                    statistics: inout TranscriptionStatistics) throws -> DecodingResult {
         var all: [DecodingResult] = []
         var belowCompressionThreshold: [DecodingResult] = []
         for temperature in options.temperatures {
@@ -206,7 +203,7 @@ private struct Run {
             } else {
                 strategy = .greedy
             }
-            let result = search.run(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature)
+            let result = try search.run(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature)
             statistics.decodes += 1
             statistics.timer.tokens += result.tokens.count + 1
             all.append(result)
@@ -222,10 +219,10 @@ private struct Run {
                               temperature: options.temperatures.last!, text: best.text)
     }
 
-    func judge(_ result: DecodingResult, prompt: (tokens: [Int], startIndex: Int)) -> SilenceVerdict {
+    func judge(_ result: DecodingResult, prompt: (tokens: [Int], startIndex: Int)) throws -> SilenceVerdict {
         if silence.isNoSpeech(result) { return .noSpeech }
         if silence.needsGreedyCheck(result) {
-            let greedy = search.run(prompt: prompt.tokens, startIndex: prompt.startIndex, strategy: .greedy, temperature: 0)
+            let greedy = try search.run(prompt: prompt.tokens, startIndex: prompt.startIndex, strategy: .greedy, temperature: 0)
             if silence.isNoSpeech(greedy) { return .noSpeechWhenGreedy }
         }
         return .speech

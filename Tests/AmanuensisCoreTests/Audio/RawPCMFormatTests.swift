@@ -46,4 +46,36 @@ import Testing
         let nan = withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Array($0) }
         #expect(throws: AudioError.self) { try RawPCMFormat(encoding: .f32le, sampleRate: 16_000, channels: 1).decode(nan) }
     }
+
+    /// Float samples near 1e19 are finite, so they pass the check above; they
+    /// are clipped to full scale, as 16-bit decoding would, so the
+    /// spectrogram's power cannot overflow.
+    @Test func hugeFiniteFloatsAreClippedToFullScale() throws {
+        let values: [Float] = [0, 1e19, -1e19, 0.5, 3e38]
+        let bytes = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        let audio = try RawPCMFormat(encoding: .f32le, sampleRate: 16_000, channels: 1).decode(bytes)
+        #expect(audio.samples == [0, 1, -1, 0.5, 1])
+    }
+
+    /// Audio at 48 kHz is held at 16 kHz as it arrives; cutting it into the
+    /// chunks a socket delivers changes no sample.
+    @Test func resamplingAsAudioArrivesEqualsResamplingAtOnce() throws {
+        let format = try RawPCMFormat(encoding: .s16le, sampleRate: 48_000, channels: 2)
+        let bytes = (0..<96_000).flatMap { frame -> [UInt8] in
+            let value = Int16(12_000 * sin(Double(frame) * 2 * .pi * 440 / 48_000))
+            let bits = UInt16(bitPattern: value)
+            return [UInt8(bits & 0xFF), UInt8(bits >> 8), UInt8(bits & 0xFF), UInt8(bits >> 8)]
+        }
+        let whole = try format.decode(bytes)
+        var decoder = try RawPCMDecoder(format: format)
+        var offset = 0
+        while offset < bytes.count {
+            let size = min(997 + offset % 3_001, bytes.count - offset)
+            try decoder.append(bytes[offset..<(offset + size)])
+            offset += size
+        }
+        let chunked = try decoder.finish()
+        #expect(chunked.samples == whole.samples)
+        #expect(abs(whole.duration - 2) < 0.01)
+    }
 }

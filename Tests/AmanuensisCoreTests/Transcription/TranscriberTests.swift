@@ -38,4 +38,25 @@ import Testing
         options.beamSize = 0
         #expect(throws: DecodingError.self) { try Transcriber(model: try SharedModels.tinyEnglish.get(), options: options) }
     }
+
+    /// A stream made with the default (greedy) options serves every beam size
+    /// a request may ask for, up to the largest.
+    @Test func aGreedyStreamServesTheWidestBeam() throws {
+        let transcriber = try Transcriber(model: try SharedModels.tinyEnglish.get())
+        var options = DecodingOptions()
+        options.beamSize = DecodingOptions.maximumSequences
+        let transcript = try transcriber.transcribe(try Self.jfk(), options: options)
+        #expect(transcript.text.contains("ask what you can do for your country"), "\(transcript.text)")
+        #expect(try transcriber.transcribe(try Self.jfk()).segments.count == 2, "and greedy again after it")
+    }
+
+    /// Samples no decoder produces (they skip the clipping) overflow the
+    /// spectrogram into NaN: the call fails with an error, it never traps.
+    @Test func nonFiniteScoresAreAnErrorNotATrap() throws {
+        let samples = (0..<16_000).map { $0 % 200 < 100 ? Float(1e19) : 0 }
+        let error = #expect(throws: (any Error).self) {
+            try Transcriber(model: try SharedModels.tinyEnglish.get()).transcribe(AudioSamples(samples: samples))
+        }
+        #expect(error is NonFiniteScores, "\(String(describing: error))")
+    }
 }
