@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "AmanuensisCore", targets: ["AmanuensisCore"]),
         .library(name: "AmanuensisProtocol", targets: ["AmanuensisProtocol"]),
+        .library(name: "AmanuensisRuntime", targets: ["AmanuensisRuntime"]),
         .executable(name: "amanuensisd", targets: ["amanuensisd"]),
         .executable(name: "amctl", targets: ["amctl"]),
         .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
@@ -32,10 +33,15 @@ let package = Package(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
         ),
+        // The only target that starts threads or holds pools: streams, workers, batching, backends.
+        .target(
+            name: "AmanuensisRuntime",
+            dependencies: ["AmanuensisCore", "AmanuensisProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .executableTarget(
             name: "amanuensisd",
             dependencies: [
-                "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CSystemd",
+                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -51,13 +57,14 @@ let package = Package(
         .executableTarget(
             name: "amanuensis-bench",
             dependencies: [
-                "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport",
+                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["AmanuensisCore"], path: "Tests/TestSupport"),
         .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile", "TestSupport"]),
         .testTarget(name: "AmanuensisProtocolTests", dependencies: ["AmanuensisProtocol"]),
+        .testTarget(name: "AmanuensisRuntimeTests", dependencies: ["AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "TestSupport"]),
         .testTarget(
             name: "amanuensisdTests",
             dependencies: ["AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl"]

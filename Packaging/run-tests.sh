@@ -13,5 +13,9 @@ Packaging/fetch-model.sh base "$AMANUENSIS_MODELS" >/dev/null
 
 [ -d ../shared/corpus ] || echo "WARNING: ../shared/corpus is absent: the corpus-wide tests will fail and say so." >&2
 swift test -c release -Xswiftc -enable-testing "$@"
-# The speed regression guard runs with the whole suite, not with a filter.
-[ $# -gt 0 ] || Tools/speed-guard.sh
+# With the whole suite, not with a filter: every fuzz target for a short
+# while (replaying its seeds, past crashes among them), and the speed guard.
+if [ $# -eq 0 ]; then
+  Tools/fuzz.sh all "${AMANUENSIS_FUZZ_SECONDS:-10}"
+  Tools/speed-guard.sh
+fi

@@ -19,12 +19,9 @@
 #include "exponential.h"
 #include <string.h>
 
-/* Sixteen floats, loaded and stored unaligned. */
-typedef float vec __attribute__((vector_size(64), aligned(4)));
+/* Sixteen floats, at any address (vectors.h). */
+typedef floats16 vec;
 enum { LANES = 16, COLUMNS = 2 * LANES, WIDTH = AM_ATTENTION_WIDTH };
-
-#define LOAD(p) (*(const vec *)(p))
-#define STORE(p, v) (*(vec *)(p) = (v))
 
 void am_attention_pack(const float *keys, const float *values, size_t stride, size_t count, float scale, float *packed) {
     const size_t padded = am_attention_padded_keys(count);
@@ -45,7 +42,7 @@ INLINE void tile_product(const float *a, size_t a_stride, const float *b, size_t
     vec sum[ROWS][2];
     for (int r = 0; r < ROWS; r++) sum[r][0] = sum[r][1] = (vec){0};
     for (size_t k = 0; k < depth; k++) {
-        const vec b0 = LOAD(b + k * b_stride), b1 = LOAD(b + k * b_stride + LANES);
+        const vec b0 = LOAD(16, b + k * b_stride), b1 = LOAD(16, b + k * b_stride + LANES);
         for (int r = 0; r < ROWS; r++) {
             const float x = a[r * a_stride + k];
             sum[r][0] += x * b0;
@@ -54,8 +51,8 @@ INLINE void tile_product(const float *a, size_t a_stride, const float *b, size_t
     }
     for (size_t r = 0; r < stored; r++) {
         const float s = scale ? scale[r] : 1.0f;
-        STORE(out + r * out_stride, sum[r][0] * s);
-        STORE(out + r * out_stride + LANES, sum[r][1] * s);
+        STORE(16, out + r * out_stride, sum[r][0] * s);
+        STORE(16, out + r * out_stride + LANES, sum[r][1] * s);
     }
 }
 
@@ -87,5 +84,5 @@ INLINE void attention(const float *q, size_t q_stride, const float *packed, size
     }
 
 AM_ATTENTION(c, , 1)
-AM_ATTENTION(avx2, __attribute__((target("avx2,fma"))), 2)
-AM_ATTENTION(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), AM_ATTENTION_ROWS)
+AM_ATTENTION(avx2, AM_AVX2, 2)
+AM_ATTENTION(avx512, AM_AVX512, AM_ATTENTION_ROWS)

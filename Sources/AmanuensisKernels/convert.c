@@ -1,7 +1,7 @@
 #include "AmanuensisKernels.h"
+#include "vectors.h"
 #include <math.h>
 #include <string.h>
-#include <immintrin.h>
 
 /* Half to float by bit manipulation: exact for normals, subnormals, infinities
  * and NaN, with no dependence on F16C being present. */
@@ -73,21 +73,16 @@ void am_f32_to_f16(const float *src, void *dst, size_t count) {
 
 /* The same rounding (to nearest even) and overflow to infinity in hardware:
  * the window's cross-attention keys and values, 4.6 million values, are
- * converted every window. */
-__attribute__((target("avx2,f16c")))
-void am_f32_to_f16_avx2(const float *src, void *dst, size_t count) {
-    unsigned char *bytes = dst;
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8)
-        _mm_storeu_si128((__m128i *)(bytes + 2 * i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
-    am_f32_to_f16(src + i, bytes + 2 * i, count - i);
-}
+ * converted every window. One body, compiled for AVX2 with 8 lanes and for
+ * AVX-512 with 16 (dispatch.c picks); the last count % LANES values take the
+ * scalar path. */
+#define AM_F32_TO_F16(suffix, target, LANES)                                                             \
+    target void am_f32_to_f16_##suffix(const float *src, void *dst, size_t count) {                       \
+        unsigned char *bytes = dst;                                                                       \
+        size_t i = 0;                                                                                     \
+        for (; i + LANES <= count; i += LANES) STORE_HALVES(LANES, bytes + 2 * i, LOAD(LANES, src + i));  \
+        am_f32_to_f16(src + i, bytes + 2 * i, count - i);                                                 \
+    }
 
-__attribute__((target("avx512f")))
-void am_f32_to_f16_avx512(const float *src, void *dst, size_t count) {
-    unsigned char *bytes = dst;
-    size_t i = 0;
-    for (; i + 16 <= count; i += 16)
-        _mm256_storeu_si256((__m256i *)(bytes + 2 * i), _mm512_cvtps_ph(_mm512_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
-    am_f32_to_f16(src + i, bytes + 2 * i, count - i);
-}
+AM_F32_TO_F16(avx2, AM_AVX2, 8)
+AM_F32_TO_F16(avx512, AM_AVX512, 16)

@@ -5,11 +5,10 @@
 #ifndef AMANUENSIS_EXPONENTIAL_H
 #define AMANUENSIS_EXPONENTIAL_H
 
+#include "vectors.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 /* e^x in float, within 2 ulp, 0 below e^-87 (so masked -inf scores vanish).
  * Cephes' expf: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r,

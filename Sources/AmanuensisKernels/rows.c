@@ -67,5 +67,5 @@ INLINE float quantize_s8(const float *x, int8_t *q, size_t count) {
     }
 
 AM_ROW_KERNELS(c, )
-AM_ROW_KERNELS(avx2, __attribute__((target("avx2,fma"))))
-AM_ROW_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))))
+AM_ROW_KERNELS(avx2, AM_AVX2)
+AM_ROW_KERNELS(avx512, AM_AVX512)

@@ -69,7 +69,9 @@ extension ClientMessage {
                 throw ProtocolError(.malformedFrame, "unknown priority \(priorityByte)")
             }
             let beam = try r.u8("beam size")
-            let prompt = try r.string("initial prompt", limit: 4096)
+            // Only the frame bounds the prompt here: its own limit is the
+            // request's to check, so an oversize prompt fails that request alone.
+            let prompt = try r.string("initial prompt", limit: Frame.defaultMaximumSize)
             self = .transcribe(TranscribeRequest(requestID: id, source: source, timing: timing, withoutTimestamps: withoutTimestamps,
                                                  priority: priority, beamSize: beam, initialPrompt: prompt))
         case .audio:

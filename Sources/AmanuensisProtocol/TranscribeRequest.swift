@@ -25,8 +25,12 @@ public struct TranscribeRequest: Hashable, Sendable {
     public var priority: Priority
     /// 1 = greedy; 0 = the daemon's default.
     public var beamSize: UInt8
-    /// Empty for none.
+    /// Empty for none; at most `maximumPromptBytes` of UTF-8.
     public var initialPrompt: String
+
+    /// The longest initial prompt a daemon accepts. Whisper reads only the
+    /// last 223 tokens of a prompt; this is several times that.
+    public static let maximumPromptBytes = 4096
 
     public init(requestID: UInt32, source: Source, timing: Bool = false, withoutTimestamps: Bool = false,
                 priority: Priority = .automatic, beamSize: UInt8 = 0, initialPrompt: String = "") {

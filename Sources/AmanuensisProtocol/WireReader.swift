@@ -29,9 +29,16 @@ public struct WireReader {
     public mutating func u32(_ what: String) throws -> UInt32 { try integer(UInt32.self, what) }
     public mutating func u64(_ what: String) throws -> UInt64 { try integer(UInt64.self, what) }
 
+    /// The largest magnitude a number on the wire may have. Every f64 of
+    /// the protocol is a time in seconds or milliseconds, and a reader may
+    /// scale it (to milliseconds, to a whole number) without overflowing.
+    public static let largestNumber = 1e12
+
     public mutating func f64(_ what: String) throws -> Double {
         let value = Double(bitPattern: try u64(what))
-        guard value.isFinite else { throw ProtocolError(.malformedFrame, "\(what) is not a finite number") }
+        guard value.isFinite, abs(value) <= Self.largestNumber else {
+            throw ProtocolError(.malformedFrame, "\(what) is not a finite number within ±1e12")
+        }
         return value
     }
 

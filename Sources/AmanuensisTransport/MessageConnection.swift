@@ -12,6 +12,10 @@ public final class MessageConnection: @unchecked Sendable {
     private var decoder: FrameDecoder
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var descriptors: [Int32] = []
+    /// When the first byte of the frame now being received arrived; nil
+    /// between frames. A frame's deadline runs from here, not from its
+    /// latest byte, so a peer cannot hold a frame open a byte at a time.
+    public private(set) var frameStarted: ContinuousClock.Instant?
 
     public init(socket: UnixSocket, maximumFrameSize: Int = Frame.defaultMaximumSize) {
         self.socket = socket
@@ -21,11 +25,18 @@ public final class MessageConnection: @unchecked Sendable {
     deinit { for descriptor in descriptors { close(descriptor) } }
 
     /// The next frame's body, or nil at a clean end of stream. A stream that
-    /// ends inside a frame is `malformedFrame`; a timeout is `SystemError`
-    /// with EAGAIN.
-    public func receiveFrame() throws -> [UInt8]? {
+    /// ends inside a frame is `malformedFrame`; a receive timeout is
+    /// `SystemError` with EAGAIN; a frame still incomplete `frameLimit` after
+    /// its first byte is `timeout`, however steadily its bytes trickle in.
+    public func receiveFrame(frameLimit: Duration? = nil) throws -> [UInt8]? {
         while true {
-            if let body = try decoder.next() { return body }
+            if let frameLimit, let frameStarted, ContinuousClock.now - frameStarted > frameLimit {
+                throw ProtocolError(.timeout, "no complete frame within \(frameLimit)")
+            }
+            if let body = try decoder.next() {
+                frameStarted = decoder.buffered > 0 ? .now : nil
+                return body
+            }
             let received = try socket.receive(into: &buffer)
             descriptors += received.descriptors
             if received.truncated {
@@ -35,6 +46,7 @@ public final class MessageConnection: @unchecked Sendable {
                 if decoder.buffered > 0 { throw ProtocolError(.malformedFrame, "the connection closed inside a frame") }
                 return nil
             }
+            if decoder.buffered == 0 { frameStarted = .now }
             decoder.append(buffer[0..<received.count])
         }
     }
@@ -43,9 +55,6 @@ public final class MessageConnection: @unchecked Sendable {
     public func takeDescriptor() -> Int32? {
         descriptors.isEmpty ? nil : descriptors.removeFirst()
     }
-
-    /// Bytes read but not yet returned, to tell a clean close from a cut one.
-    public var isInsideFrame: Bool { decoder.buffered > 0 }
 
     public func send(_ frame: [UInt8], attaching descriptor: Int32? = nil) throws {
         try socket.send(frame, attaching: descriptor)

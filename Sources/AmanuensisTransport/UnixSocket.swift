@@ -90,6 +90,9 @@ public final class UnixSocket: @unchecked Sendable {
         return Credentials(pid: pid, uid: uid, gid: gid)
     }
 
+    /// Bytes that arrived and are not read yet; safe from any thread.
+    public var unreadBytes: Int { max(0, Int(CPosixShim_unread_bytes(descriptor))) }
+
     /// Stops both directions: a thread blocked reading this socket wakes up.
     public func shutdown() { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
 }

@@ -2,6 +2,7 @@
 #include "CPosixShim.h"
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -71,4 +72,9 @@ int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid) 
 
 int CPosixShim_accept_cloexec(int socket) {
     return accept4(socket, NULL, NULL, SOCK_CLOEXEC);
+}
+
+int CPosixShim_unread_bytes(int socket) {
+    int count = 0;
+    return ioctl(socket, FIONREAD, &count) == 0 ? count : -1;
 }

@@ -1,4 +1,5 @@
 import AmanuensisProtocol
+import AmanuensisRuntime
 import AmanuensisTransport
 import ArgumentParser
 import Foundation
@@ -35,10 +36,10 @@ extension Bench {
             let started = ContinuousClock.now
             let threads = (0..<clients).map { _ in
                 let done = DispatchSemaphore(value: 0)
-                Thread { [socket, clip, requests] in
+                NamedThread.start("amanuensis-bench-client") { [socket, clip, requests] in
                     defer { done.signal() }
                     Self.client(socket: socket, clip: clip, requests: requests, tally: tally, daemonPID: daemonPID)
-                }.start()
+                }
                 return done
             }
             for thread in threads { thread.wait() }

@@ -1,5 +1,6 @@
 import AmanuensisCore
 import AmanuensisProtocol
+import AmanuensisRuntime
 import AmanuensisTransport
 import ArgumentParser
 import Dispatch
@@ -58,7 +59,11 @@ struct Daemon: ParsableCommand {
             journal.log(.error, "\(error)")
             throw ExitCode(78)
         }
-        do { try serve(overriding(fromFile), fromFile: fromFile, journal: journal) } catch {
+        do { try serve(overriding(fromFile), fromFile: fromFile, journal: journal) } catch let error as BackendError {
+            journal.log(.error, "\(error)", ["BACKEND": "npu"])
+            Notifier.stopping()
+            throw ExitCode(BackendError.exitCode)
+        } catch {
             journal.log(.error, "\(error)")
             Notifier.stopping()
             throw ExitCode.failure
@@ -67,21 +72,22 @@ struct Daemon: ParsableCommand {
 
     private func serve(_ configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal) throws {
         let access = try AccessPolicy(users: configuration.allowedUsers, groups: configuration.allowedGroups)
+        // Before anything is loaded: `backend = npu` that cannot run is refused at once.
+        let backend = try BackendSelection.select(choice: configuration.backend, discovery: NPUDiscovery().find()).get()
         let listener = try Listener.open(path: configuration.socket)
         defer { listener.remove() }
         let loadStarted = ContinuousClock.now
         let whisper = try WhisperModel(directory: URL(fileURLWithPath: configuration.model),
                                        computeType: configuration.computeType)
-        var options = DecodingOptions()
-        options.beamSize = configuration.beamSize
-        let scheduler = try Scheduler(model: whisper, streams: configuration.streams,
-                                      maximumStreams: configuration.maximumStreams, growth: configuration.streamGrowth,
-                                      encoders: configuration.encoders, options: options, journal: journal)
-        let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, scheduler: scheduler)
-        journal.log(.notice, "ready on \(listener.description): model \(configuration.model), \(configuration.computeType), \(configuration.streams) streams", [
-            "MODEL": configuration.model, "COMPUTE_TYPE": configuration.computeType.rawValue, "STREAMS": String(configuration.streams),
+        let runtime = try Runtime(model: whisper, configuration: configuration.runtime, backend: backend) { message in
+            journal.log(.notice, message)
+        }
+        let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, runtime: runtime)
+        journal.log(.notice, "ready on \(listener.description): model \(configuration.model), backend \(backend.status), \(configuration.computeType), \(configuration.streams) streams", [
+            "MODEL": configuration.model, "BACKEND": backend.status, "COMPUTE_TYPE": configuration.computeType.rawValue,
+            "STREAMS": String(configuration.streams),
             "LOAD_MS": String(format: "%.1f", (ContinuousClock.now - loadStarted).seconds * 1000),
-            "MODEL_BYTES": String(whisper.weightBytes), "WORKSPACE_BYTES": String(scheduler.workspaceBytes),
+            "MODEL_BYTES": String(whisper.weightBytes), "WORKSPACE_BYTES": String(runtime.workspaceBytes),
             "RSS_BYTES": String(DaemonContext.residentBytes()),
         ])
         Notifier.ready(status: context.statusLine)
@@ -102,9 +108,10 @@ struct Daemon: ParsableCommand {
         stop.wait()
         Notifier.stopping()
         listener.stop()
-        let drained = scheduler.drain(timeout: configuration.drainTimeout)
+        let drained = context.drain(timeout: configuration.drainTimeout)
+        let told = context.sessions.sayGoodbye(ProtocolError(.shuttingDown, "the daemon is shutting down"))
         journal.log(.notice, drained ? "stopped" : "stopped with requests unfinished after \(configuration.drainTimeout) s", [
-            "RSS_BYTES": String(DaemonContext.residentBytes()),
+            "RSS_BYTES": String(DaemonContext.residentBytes()), "CONNECTIONS_CLOSED": String(told),
         ])
     }
 
@@ -140,13 +147,11 @@ struct Daemon: ParsableCommand {
     }
 
     private func startAccepting(_ listener: Listener, context: DaemonContext, access: AccessPolicy) {
-        let thread = Thread {
+        NamedThread.start("amanuensisd-accept") {
             while let socket = listener.accept() {
                 Self.startSession(socket, context: context, access: access)
             }
         }
-        thread.name = "amanuensisd-accept"
-        thread.start()
     }
 
     private static func startSession(_ socket: UnixSocket, context: DaemonContext, access: AccessPolicy) {
@@ -163,25 +168,22 @@ struct Daemon: ParsableCommand {
         do { try context.openConnection(uid: peer.uid) } catch let error as ProtocolError {
             return refuse(error)
         } catch { return }
-        let thread = Thread {
+        NamedThread.start("amanuensisd-session") {
             Session(socket: socket, peer: peer, context: context).run()
             context.closeConnection(uid: peer.uid)
         }
-        thread.name = "amanuensisd-session"
-        thread.stackSize = 1 << 20
-        thread.start()
     }
 
     /// Once a second: watchdog pings, the status line, and the idle exit.
     private func startMonitor(context: DaemonContext, stop: DispatchSemaphore) {
         let watchdog = Notifier.watchdogInterval
         let idleExit = context.configuration.idleExit
-        let thread = Thread {
+        NamedThread.start("amanuensisd-monitor") {
             var lastStatus = ""
             while true {
                 Thread.sleep(forTimeInterval: min(1, (watchdog ?? 2) / 2))
                 if watchdog != nil { Notifier.watchdog() }
-                context.scheduler.expireWaiting(olderThan: context.configuration.queueTimeout)
+                context.runtime.expireWaiting(olderThan: context.configuration.queueTimeout)
                 let status = context.statusLine
                 if status != lastStatus {
                     Notifier.status(status)
@@ -194,7 +196,5 @@ struct Daemon: ParsableCommand {
                 }
             }
         }
-        thread.name = "amanuensisd-monitor"
-        thread.start()
     }
 }

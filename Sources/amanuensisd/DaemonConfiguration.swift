@@ -1,4 +1,5 @@
 import AmanuensisCore
+import AmanuensisRuntime
 import Foundation
 import TOMLKit
 
@@ -22,6 +23,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// Whether a request alone on the daemon decodes with every core.
     var parallelDecoding = true
     var computeType = ComputeType.float32
+    /// Where the model runs: `auto` takes the CPU and says why not the NPU.
+    var backend = BackendChoice.auto
     var beamSize = 1
     /// Seconds without connections or work after which the daemon exits; 0 = never.
     var idleExit = 0.0
@@ -58,7 +61,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// Every key of the file, each with how it is read and whether a running
     /// daemon can apply it (the rest shape the socket, model and buffers made
     /// at start-up).
-    nonisolated(unsafe) static let keys: [Key] = [
+    static let keys: [Key] = [
         Key("socket", \.socket, restartOnly: true, Key.text),
         Key("model", \.model, restartOnly: true, Key.text),
         Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
@@ -66,6 +69,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
         Key("encoders", \.encoders, restartOnly: true, Key.integer(1...64)),
         Key("compute_type", \.computeType, restartOnly: true, Key.choice(ComputeType.self)),
+        Key("backend", \.backend, restartOnly: true, Key.choice(BackendChoice.self)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
         Key("parallel_decoding", \.parallelDecoding, Key.boolean),
         Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),
@@ -98,21 +102,29 @@ struct DaemonConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The names of the keys whose values differ from `other`'s.
-    func changedKeys(from other: DaemonConfiguration) -> [String] {
-        Self.keys.filter { $0.differs(self, other) }.map(\.name)
+    /// What a request that names no option decodes with.
+    var decodingOptions: DecodingOptions {
+        var options = DecodingOptions()
+        options.beamSize = beamSize
+        return options
+    }
+
+    /// The runtime's shape: streams, their growth, the encoders, the defaults.
+    var runtime: Runtime.Configuration {
+        Runtime.Configuration(streams: streams, maximumStreams: maximumStreams, growth: streamGrowth, encoders: encoders,
+                              defaults: decodingOptions)
     }
 
     /// A key of the file: its name and how its value is read into the configuration.
-    struct Key {
+    struct Key: Sendable {
         let name: String
         let restartOnly: Bool
-        let read: (inout DaemonConfiguration, TOMLValueConvertible) throws -> Void
-        let differs: (DaemonConfiguration, DaemonConfiguration) -> Bool
-        let copy: (inout DaemonConfiguration, DaemonConfiguration) -> Void
+        let read: @Sendable (inout DaemonConfiguration, TOMLValueConvertible) throws -> Void
+        let differs: @Sendable (DaemonConfiguration, DaemonConfiguration) -> Bool
+        let copy: @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void
 
-        init<T: Equatable>(_ name: String, _ path: WritableKeyPath<DaemonConfiguration, T>, restartOnly: Bool = false,
-                           _ parse: @escaping (TOMLValueConvertible) throws -> T) {
+        init<T: Equatable & Sendable>(_ name: String, _ path: WritableKeyPath<DaemonConfiguration, T> & Sendable,
+                                      restartOnly: Bool = false, _ parse: @escaping @Sendable (TOMLValueConvertible) throws -> T) {
             self.name = name
             self.restartOnly = restartOnly
             read = { configuration, value in configuration[keyPath: path] = try parse(value) }
@@ -129,10 +141,12 @@ struct DaemonConfiguration: Sendable, Equatable {
             return text
         }
 
-        static func choice<T: RawRepresentable<String> & CaseIterable>(_: T.Type) -> (TOMLValueConvertible) throws -> T {
-            { value in
-                guard let choice = value.string.flatMap(T.init(rawValue:)) else {
-                    throw Expected(what: "one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        static func choice<T: RawRepresentable<String> & CaseIterable & Sendable>(_: T.Type) -> @Sendable (TOMLValueConvertible) throws -> T {
+            let names = T.allCases.map(\.rawValue)
+            let choices = Dictionary(uniqueKeysWithValues: T.allCases.map { ($0.rawValue, $0) })
+            return { value in
+                guard let choice = value.string.flatMap({ choices[$0] }) else {
+                    throw Expected(what: "one of \(names.joined(separator: ", "))")
                 }
                 return choice
             }
@@ -143,7 +157,7 @@ struct DaemonConfiguration: Sendable, Equatable {
             return flag
         }
 
-        static func integer(_ range: ClosedRange<Int>) -> (TOMLValueConvertible) throws -> Int {
+        static func integer(_ range: ClosedRange<Int>) -> @Sendable (TOMLValueConvertible) throws -> Int {
             { value in
                 guard let number = value.int, range.contains(number) else {
                     throw Expected(what: "a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -152,7 +166,7 @@ struct DaemonConfiguration: Sendable, Equatable {
             }
         }
 
-        static func seconds(_ range: ClosedRange<Double>) -> (TOMLValueConvertible) throws -> Double {
+        static func seconds(_ range: ClosedRange<Double>) -> @Sendable (TOMLValueConvertible) throws -> Double {
             { value in
                 guard let number = value.double ?? value.int.map(Double.init), range.contains(number) else {
                     throw Expected(what: "a number of seconds from \(range.lowerBound) to \(range.upperBound)")

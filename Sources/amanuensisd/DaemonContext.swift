@@ -1,9 +1,10 @@
 import AmanuensisCore
 import AmanuensisProtocol
+import AmanuensisRuntime
 import Foundation
 import Synchronization
 
-/// What every session shares: the configuration, the scheduler, the journal
+/// What every session shares: the configuration, the runtime, the journal
 /// and the daemon's counters.
 final class DaemonContext: Sendable {
     static let version = "0.1.0"
@@ -13,19 +14,25 @@ final class DaemonContext: Sendable {
     private let fileConfiguration: Mutex<DaemonConfiguration>
     private let liveConfiguration: Mutex<DaemonConfiguration>
     let journal: Journal
-    let scheduler: Scheduler
+    let runtime: Runtime
+    let statistics = StageStatistics()
+    let sessions = OpenSessions()
+    let rawAudio = RawAudioBudget()
     let modelName: String
     let started = ContinuousClock.now
     private let connections = Mutex<[UInt32: Int]>([:])
+    /// Requests a session has read but not yet handed to the runtime or
+    /// refused (their audio is being decoded).
+    private let admissions = Atomic(0)
     private let lastActivity = Mutex(ContinuousClock.now)
 
-    init(configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal, scheduler: Scheduler) {
+    init(configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal, runtime: Runtime) {
         liveConfiguration = Mutex(configuration)
         fileConfiguration = Mutex(fromFile)
         self.journal = journal
-        self.scheduler = scheduler
+        self.runtime = runtime
         modelName = URL(fileURLWithPath: configuration.model).lastPathComponent
-        scheduler.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
+        runtime.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
     }
 
     /// The configuration in force now; SIGHUP may change its live keys.
@@ -43,16 +50,38 @@ final class DaemonContext: Sendable {
         liveConfiguration.withLock { live in
             for key in applied { key.copy(&live, fresh) }
         }
-        scheduler.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
+        runtime.parallelDecoding.store(configuration.parallelDecoding, ordering: .relaxed)
         return (applied.map(\.name), changed.filter(\.restartOnly).map(\.name))
     }
 
     var audioLimits: AudioLimits { AudioLimits(maximumDuration: configuration.maximumAudioSeconds) }
 
-    var decodingOptions: DecodingOptions {
-        var options = DecodingOptions()
-        options.beamSize = configuration.beamSize
-        return options
+    /// What a request that names no option decodes with now.
+    var decodingOptions: DecodingOptions { configuration.decodingOptions }
+
+    /// Runs `admit`, counted among the requests a stopping daemon answers before it exits.
+    func admitting(_ admit: () -> Void) {
+        admissions.add(1, ordering: .relaxed)
+        defer { admissions.subtract(1, ordering: .releasing) }
+        admit()
+    }
+
+    /// Refuses new requests (`shutting-down`), then waits up to `timeout`
+    /// until the admitted ones are answered and every request a client sent
+    /// is answered or refused: no session is decoding a request's audio and
+    /// no socket holds unread bytes, twice in a row 20 ms apart (a session
+    /// may be between reading a frame and counting it). Returns whether all were.
+    func drain(timeout: Double) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        guard runtime.drain(timeout: timeout) else { return false }
+        var quietChecks = 0
+        while quietChecks < 2 {
+            if ContinuousClock.now >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.02)
+            let quiet = admissions.load(ordering: .acquiring) == 0 && !sessions.haveUnreadInput && runtime.isIdle
+            quietChecks = quiet ? quietChecks + 1 : 0
+        }
+        return true
     }
 
     /// Counts a new connection of `uid`; refuses it over the limits.
@@ -84,39 +113,40 @@ final class DaemonContext: Sendable {
 
     /// Seconds since the last connection or job ended, or 0 while busy.
     var idleSeconds: Double {
-        guard connectionCount == 0, scheduler.isIdle else { return 0 }
+        guard connectionCount == 0, runtime.isIdle else { return 0 }
         return (ContinuousClock.now - lastActivity.withLock { $0 }).seconds
     }
 
     var statusLine: String {
-        let counts = scheduler.counts
-        return "model \(modelName), cpu \(configuration.computeType), \(counts.active) active, \(counts.queued) queued"
+        let counts = runtime.counts
+        return "model \(modelName), \(runtime.backend.kind.rawValue) \(configuration.computeType), \(counts.active) active, \(counts.queued) queued"
     }
 
     func status() -> [KeyValue] {
-        let counts = scheduler.counts
-        let compute = scheduler.shared.statistics
+        let counts = runtime.counts
+        let compute = runtime.computeStatistics
         return [
             KeyValue("version", Self.version),
             KeyValue("model", configuration.model),
-            KeyValue("backend", "cpu"),
+            KeyValue("backend", runtime.backend.status),
             KeyValue("compute_type", configuration.computeType.rawValue),
             KeyValue("parallel_decoding", String(configuration.parallelDecoding)),
             KeyValue("streams", String(counts.streams)),
-            KeyValue("max_streams", String(scheduler.maximumStreams)),
+            KeyValue("max_streams", String(runtime.maximumStreams)),
             KeyValue("active", String(counts.active)),
             KeyValue("queued", String(counts.queued)),
             KeyValue("connections", String(connectionCount)),
             KeyValue("completed", String(counts.completed)),
             KeyValue("failed", String(counts.failed)),
+            KeyValue("cancelled", String(counts.cancelled)),
             KeyValue("busy", String(counts.busy)),
             KeyValue("streams_free", String(counts.streams - counts.active)),
             KeyValue("streams_high_water", String(counts.highWater)),
             KeyValue("stream_growths", String(counts.growths)),
             KeyValue("streams_leaked", String(counts.leaked)),
-            KeyValue("stream_bytes", String(scheduler.streamBytes)),
-            KeyValue("stream_budget_bytes", String(scheduler.budgetBytes)),
-            KeyValue("encoders", String(scheduler.shared.encoderCount)),
+            KeyValue("stream_bytes", String(runtime.streamBytes)),
+            KeyValue("stream_budget_bytes", String(runtime.budgetBytes)),
+            KeyValue("encoders", String(runtime.encoders)),
             KeyValue("encoders_in_use", String(compute.encodersInUse)),
             KeyValue("encoders_high_water", String(compute.encoderHighWater)),
             KeyValue("encoder_waits", String(compute.encoderWaits)),
@@ -127,8 +157,8 @@ final class DaemonContext: Sendable {
             KeyValue("queue_wait_p95_ms", String(format: "%.1f", counts.waitPercentiles.1)),
             KeyValue("queue_wait_p99_ms", String(format: "%.1f", counts.waitPercentiles.2)),
             KeyValue("uptime_seconds", String(format: "%.0f", (ContinuousClock.now - started).seconds)),
-            KeyValue("model_bytes", String(scheduler.model.weightBytes)),
-            KeyValue("workspace_bytes", String(scheduler.workspaceBytes)),
+            KeyValue("model_bytes", String(runtime.model.weightBytes)),
+            KeyValue("workspace_bytes", String(runtime.workspaceBytes)),
             KeyValue("rss_bytes", String(Self.residentBytes())),
         ]
     }

@@ -1,5 +1,6 @@
 import AmanuensisCore
 import AmanuensisProtocol
+import AmanuensisRuntime
 import AmanuensisTransport
 import Glibc
 import Synchronization
@@ -16,11 +17,23 @@ final class Session {
     private let peer: UnixSocket.Credentials
     private let context: DaemonContext
     private var jobs: [UInt32: Job] = [:]
-    private var rawStreams: [UInt32: (decoder: RawPCMDecoder, request: TranscribeRequest, started: ContinuousClock.Instant)] = [:]
+    private var rawStreams: [UInt32: RawStream] = [:]
     private let client: String
+    private let opened = ContinuousClock.now
+
+    /// A raw upload in progress: its decoder, and the samples it holds
+    /// against its user's budget (`RawAudioBudget`).
+    private struct RawStream {
+        var decoder: RawPCMDecoder
+        let request: TranscribeRequest
+        var reserved = 0
+    }
 
     /// Raw streams one connection may have open at once.
     private static let maximumRawStreams = 4
+    /// Requests one connection may have in flight (queued, running, or
+    /// uploading): one client cannot fill the queue that all clients share.
+    static let maximumRequests = 16
 
     init(socket: UnixSocket, peer: UnixSocket.Credentials, context: DaemonContext) {
         connection = MessageConnection(socket: socket, maximumFrameSize: context.configuration.maximumFrameBytes)
@@ -31,12 +44,14 @@ final class Session {
     }
 
     func run() {
+        context.sessions.open(responder, socket: connection.socket)
         defer {
             for job in jobs.values { job.cancel() }
+            for id in Array(rawStreams.keys) { closeRawStream(id) }
+            context.sessions.close(responder)
             connection.socket.shutdown()
         }
         do {
-            try connection.socket.setReceiveTimeout(seconds: context.configuration.readTimeout)
             try connection.socket.setSendTimeout(seconds: context.configuration.readTimeout)
             guard try handshake() else { return }
             var idleSince = ContinuousClock.now
@@ -53,28 +68,38 @@ final class Session {
     }
 
     /// The next frame; nil when the client closed the connection cleanly.
-    /// A receive timeout inside a frame is fatal; between frames the
-    /// connection may wait for its requests, or sit idle up to the idle timeout.
-    private func nextFrame(idleSince: inout ContinuousClock.Instant) throws -> [UInt8]? {
+    /// Three deadlines, each from its own start: a frame must be complete
+    /// `read_timeout` after its first byte, the hello `read_timeout` after
+    /// the connection opened, and a connection with nothing in flight is
+    /// dropped after `idle_timeout`.
+    private func nextFrame(idleSince: inout ContinuousClock.Instant, handshaking: Bool = false) throws -> [UInt8]? {
+        let configuration = context.configuration
         while true {
-            do {
-                return try connection.receiveFrame()
-            } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
-                if connection.isInsideFrame {
-                    throw ProtocolError(.timeout, "no complete frame within \(context.configuration.readTimeout) s")
-                }
+            let now = ContinuousClock.now
+            let deadline: ContinuousClock.Instant, failure: String
+            if let started = connection.frameStarted {
+                (deadline, failure) = (started + .seconds(configuration.readTimeout), "no complete frame within \(configuration.readTimeout) s")
+            } else if handshaking {
+                (deadline, failure) = (opened + .seconds(configuration.readTimeout), "no hello within \(configuration.readTimeout) s")
+            } else {
                 jobs = jobs.filter { !$0.value.isFinished }
-                if !jobs.isEmpty { idleSince = ContinuousClock.now }
-                if (ContinuousClock.now - idleSince).seconds > context.configuration.idleTimeout {
-                    throw ProtocolError(.timeout, "idle for \(Int(context.configuration.idleTimeout)) s")
-                }
+                if !jobs.isEmpty { idleSince = now }
+                (deadline, failure) = (idleSince + .seconds(configuration.idleTimeout), "idle for \(configuration.idleTimeout) s")
+            }
+            guard now < deadline else { throw ProtocolError(.timeout, failure) }
+            // At most a second, so finished jobs are noticed and the idle clock starts.
+            try connection.socket.setReceiveTimeout(seconds: min(max((deadline - now).seconds, 0.01), 1))
+            do {
+                return try connection.receiveFrame(frameLimit: .seconds(configuration.readTimeout))
+            } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
+                continue
             }
         }
     }
 
     private func handshake() throws -> Bool {
         var idleSince = ContinuousClock.now
-        guard let body = try nextFrame(idleSince: &idleSince) else { return false }
+        guard let body = try nextFrame(idleSince: &idleSince, handshaking: true) else { return false }
         guard case .hello(let version, _) = try ClientMessage(decoding: body) else {
             throw ProtocolError(.malformedFrame, "the first message must be hello")
         }
@@ -91,13 +116,18 @@ final class Session {
             throw ProtocolError(.malformedFrame, "hello may only come first")
         case .transcribe(let request):
             jobs = jobs.filter { !$0.value.isFinished }
-            guard request.requestID != 0, jobs[request.requestID] == nil, rawStreams[request.requestID] == nil else {
+            let refusal: ProtocolError? = if request.requestID == 0 || jobs[request.requestID] != nil || rawStreams[request.requestID] != nil {
+                ProtocolError(.badRequest, "request id \(request.requestID) is zero or in use")
+            } else if jobs.count + rawStreams.count >= Self.maximumRequests {
+                ProtocolError(.busy, "this connection has \(Self.maximumRequests) requests in flight; send more as they finish")
+            } else { nil }
+            if let refusal {
                 // Descriptors travel with their request; one that is refused here is closed.
                 if case .descriptor = request.source, let fd = connection.takeDescriptor() { close(fd) }
-                return refuse(request.requestID, ProtocolError(.badRequest, "request id \(request.requestID) is zero or in use"))
+                return refuse(request.requestID, refusal)
             }
             switch request.source {
-            case .descriptor: transcribeDescriptor(request)
+            case .descriptor: context.admitting { transcribeDescriptor(request) }
             case .raw(let format): openRawStream(request, format: format)
             }
         case .audio(let id, let bytes):
@@ -107,32 +137,47 @@ final class Session {
             do {
                 // In place: a copy of the stream would copy all its audio so far.
                 try rawStreams[id]!.decoder.append(bytes)
+                let held = rawStreams[id]!.decoder.sampleCount
+                try context.rawAudio.reserve(held - rawStreams[id]!.reserved, uid: peer.uid,
+                                            seconds: context.configuration.maximumAudioSeconds)
+                rawStreams[id]!.reserved = held
             } catch {
-                rawStreams[id] = nil
-                refuse(id, Self.protocolError(for: error))
+                closeRawStream(id)
+                refuse(id, ProtocolError(describing: error))
             }
         case .audioEnd(let id):
-            guard var stream = rawStreams.removeValue(forKey: id) else {
+            guard var stream = rawStreams[id] else {
                 return refuse(id, ProtocolError(.badRequest, "end of audio for request \(id), which is not an open raw stream"))
             }
-            do {
-                let audio = try stream.decoder.finish()
-                admit(stream.request, audio: audio, received: stream.started, decoding: ContinuousClock.now - stream.started)
-            } catch {
-                refuse(id, Self.protocolError(for: error))
+            closeRawStream(id)
+            // The upload is the client's time, not the daemon's: the request's clock starts at its end.
+            let received = ContinuousClock.now
+            context.admitting {
+                do {
+                    let audio = try stream.decoder.finish()
+                    admit(stream.request, audio: audio, received: received, decoding: ContinuousClock.now - received)
+                } catch {
+                    refuse(id, ProtocolError(describing: error))
+                }
             }
         case .cancel(let id):
             jobs[id]?.cancel()
-            if rawStreams.removeValue(forKey: id) != nil {
+            if rawStreams[id] != nil {
+                closeRawStream(id)
                 refuse(id, ProtocolError(.cancelled, "the request was cancelled"))
             }
         case .status:
             responder.send(.status(context.status()))
         case .stats(let reset):
-            responder.send(.stats(context.scheduler.statistics.rows()))
+            // The counts are every user's: only root or the daemon's own user may clear them.
+            if reset, peer.uid != 0, peer.uid != getuid() {
+                return responder.send(.error(requestID: 0, ProtocolError(
+                    .permissionDenied, "only root or the daemon's user may reset the statistics")))
+            }
+            responder.send(.stats(context.statistics.rows()))
             if reset {
-                context.scheduler.statistics.reset()
-                context.scheduler.resetCounts()
+                context.statistics.reset()
+                context.runtime.resetCounts()
             }
         case .ping(let nonce):
             responder.send(.pong(nonce: nonce))
@@ -149,7 +194,7 @@ final class Session {
             let audio = try AudioFileDecoder.decode(descriptor: fd, limits: context.audioLimits)
             admit(request, audio: audio, received: received, decoding: ContinuousClock.now - received)
         } catch {
-            refuse(request.requestID, Self.protocolError(for: error))
+            refuse(request.requestID, ProtocolError(describing: error))
         }
     }
 
@@ -163,33 +208,32 @@ final class Session {
             }
             let pcm = try RawPCMFormat(encoding: encoding, sampleRate: Int(format.sampleRate), channels: Int(format.channels),
                                        limits: context.audioLimits)
-            rawStreams[request.requestID] = (try RawPCMDecoder(format: pcm, limits: context.audioLimits), request, ContinuousClock.now)
+            rawStreams[request.requestID] = RawStream(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request)
         } catch {
-            refuse(request.requestID, Self.protocolError(for: error))
+            refuse(request.requestID, ProtocolError(describing: error))
         }
     }
 
     private func admit(_ request: TranscribeRequest, audio: AudioSamples, received: ContinuousClock.Instant, decoding: Duration) {
-        var options = context.decodingOptions
-        if request.beamSize > 0 { options.beamSize = Int(request.beamSize) }
-        options.withoutTimestamps = request.withoutTimestamps
-        options.initialPrompt = request.initialPrompt.isEmpty ? nil : request.initialPrompt
-        do { try options.validate() } catch { return refuse(request.requestID, Self.protocolError(for: error)) }
-        let interactive = switch request.priority {
-        case .interactive: true
-        case .batch: false
-        case .automatic: audio.duration <= Double(AudioConstants.windowSeconds)
-        }
-        let job = Job(requestID: request.requestID, audio: audio, options: options, interactive: interactive,
-                      wantsTiming: request.timing, responder: responder, client: client,
-                      received: received, audioDecoding: decoding)
         do {
-            try context.scheduler.submit(job, maximumQueued: context.configuration.maximumQueued)
+            let options = try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions)
+            let delivery = ClientDelivery(responder: responder, client: client, wantsTiming: request.timing,
+                                          journal: context.journal, statistics: context.statistics)
+            let job = Job(requestID: request.requestID, audio: audio, options: options,
+                          interactive: RequestOptions.isInteractive(request, duration: audio.duration),
+                          delivery: delivery, received: received, audioDecoding: decoding)
+            try context.runtime.submit(job, maximumQueued: context.configuration.maximumQueued)
             jobs[request.requestID] = job
             responder.send(.accepted(requestID: request.requestID))
         } catch {
-            refuse(request.requestID, Self.protocolError(for: error))
+            refuse(request.requestID, ProtocolError(describing: error))
         }
+    }
+
+    /// Ends a raw upload and gives its samples back to its user's budget.
+    private func closeRawStream(_ id: UInt32) {
+        guard let stream = rawStreams.removeValue(forKey: id) else { return }
+        context.rawAudio.release(stream.reserved, uid: peer.uid)
     }
 
     private func refuse(_ id: UInt32, _ error: ProtocolError) {
@@ -199,25 +243,23 @@ final class Session {
         ])
     }
 
-    /// The one error boundary: known failures keep their meaning, anything
-    /// else becomes `internal` without internals leaking to the client.
-    static func protocolError(for error: any Error) -> ProtocolError {
-        switch error {
-        case let error as ProtocolError: return error
-        case let error as AudioError:
-            return ProtocolError(error.code == .tooLong ? .audioTooLong : .badAudio, error.message)
-        case let error as DecodingError: return ProtocolError(.badRequest, error.message)
-        default: return ProtocolError(.internalError, "internal error")
-        }
-    }
-
-    /// The peer's command name, from /proc, for logs.
+    /// The peer's command name, from /proc, for logs. The client chose it
+    /// (prctl), so anything but plain printable ASCII is escaped as \xNN:
+    /// it cannot forge a field or a quote in a log line.
     static func command(of pid: Int32) -> String {
         guard let file = fopen("/proc/\(pid)/comm", "r") else { return "?" }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, 64, file) != nil else { return "?" }
         let bytes = buffer.prefix { $0 != 0 && $0 != CChar(UInt8(ascii: "\n")) }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
+        return escaped(bytes)
+    }
+
+    static func escaped(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return bytes.map { byte in
+            (0x21...0x7E).contains(byte) && !"\"\\=".utf8.contains(byte)
+                ? String(UnicodeScalar(byte)) : "\\x\(digits[Int(byte >> 4)])\(digits[Int(byte & 15)])"
+        }.joined()
     }
 }

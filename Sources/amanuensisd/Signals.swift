@@ -1,3 +1,4 @@
+import AmanuensisRuntime
 import Foundation
 import Glibc
 
@@ -19,7 +20,7 @@ enum Signals {
     }
 
     static func startListening(_ handler: @escaping @Sendable (Event) -> Void) {
-        let thread = Thread {
+        NamedThread.start("amanuensisd-signals") {
             var set = sigset_t()
             sigemptyset(&set)
             for signal in handled { sigaddset(&set, signal) }
@@ -29,7 +30,5 @@ enum Signals {
                 handler(received == SIGHUP ? .reload : .stop(received))
             }
         }
-        thread.name = "amanuensisd-signals"
-        thread.start()
     }
 }

@@ -1,3 +1,4 @@
+import AmanuensisProtocol
 import ArgumentParser
 import Glibc
 
@@ -35,4 +36,14 @@ enum ExitStatus {
     static let transcriptionFailed = ExitCode(1)
     static let unreachable = ExitCode(3)
     static let busy = ExitCode(4)
+
+    /// The status for an error that ends the connection: no capacity now
+    /// (busy, a timeout, the connection limit, a daemon stopping) is 4, as a
+    /// script may retry it; anything else means the daemon is not usable, 3.
+    static func of(_ error: ProtocolError) -> ExitCode {
+        switch error.code {
+        case .busy, .timeout, .tooManyConnections, .shuttingDown: busy
+        default: unreachable
+        }
+    }
 }

@@ -19,14 +19,20 @@ struct DaemonClient {
         }
         let connection = MessageConnection(socket: socket)
         do {
-            try connection.send(ClientMessage.hello(version: protocolVersion, client: "amctl").encoded())
-            guard case .welcome(_, let version, let model) = try receive(connection) else {
+            // A daemon that refuses the connection (too many) writes why and
+            // closes at once: the hello may then fail to send, but the
+            // refusal is still there to read.
+            let sent = Result { try connection.send(ClientMessage.hello(version: protocolVersion, client: "amctl").encoded()) }
+            let answer = Result { try receive(connection) }
+            if case .failure(let error as ProtocolError) = answer, error.code != .internalError { throw error }
+            try sent.get()
+            guard case .welcome(_, let version, let model) = try answer.get() else {
                 throw ProtocolError(.malformedFrame, "the daemon did not answer hello")
             }
             return DaemonClient(connection: connection, daemonVersion: version, model: model)
         } catch let error as ProtocolError {
             printError(error.message)
-            throw error.code == .busy || error.code == .tooManyConnections ? ExitStatus.busy : ExitStatus.unreachable
+            throw ExitStatus.of(error)
         } catch {
             printError("the daemon at \(path) closed the connection: \(error)")
             throw ExitStatus.unreachable

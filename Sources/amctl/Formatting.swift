@@ -37,9 +37,10 @@ enum Formatting {
         "{" + values.map { json($0.key) + ": " + jsonValue($0.value) }.joined(separator: ", ") + "}"
     }
 
-    /// Numbers stay numbers; everything else is a string.
+    /// Numbers and booleans stay what they are; everything else is a string.
     private static func jsonValue(_ value: String) -> String {
-        Double(value) != nil && value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) ? value : json(value)
+        if value == "true" || value == "false" { return value }
+        return Double(value) != nil && value.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) ? value : json(value)
     }
 
     static func aligned(_ values: [KeyValue]) -> String {

@@ -1,4 +1,5 @@
 import AmanuensisProtocol
+import AmanuensisTransport
 import ArgumentParser
 import Glibc
 
@@ -49,6 +50,9 @@ extension AmCtl {
                 throw ValidationError("reading standard input needs --raw ENCODING:RATE:CHANNELS")
             }
             if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
+            if let prompt, prompt.utf8.count > TranscribeRequest.maximumPromptBytes {
+                throw ValidationError("--prompt is \(prompt.utf8.count) bytes; the limit is \(TranscribeRequest.maximumPromptBytes)")
+            }
         }
 
         private func parsedRaw(_ text: String) throws -> RawAudioFormat {
@@ -58,11 +62,11 @@ extension AmCtl {
         }
 
         func run() throws {
-            let client = try DaemonClient.connect(connection)
+            var client = try DaemonClient.connect(connection)
             var failure: ExitCode?
             for (index, file) in files.enumerated() {
                 do {
-                    try transcribe(file, id: UInt32(index + 1), client: client)
+                    try transcribe(file, id: UInt32(index + 1), client: &client)
                 } catch let code as ExitCode {
                     if code == ExitStatus.unreachable { throw code }
                     failure = failure == ExitStatus.busy ? failure : code
@@ -80,10 +84,13 @@ extension AmCtl {
         /// Sends one file (or standard input) and prints its result. A `busy`
         /// answer is retried with exponential backoff (0.2 s doubling to 3.2 s)
         /// for up to five minutes unless --no-retry; raw audio is kept for that.
-        private func transcribe(_ file: String, id: UInt32, client: DaemonClient) throws {
+        /// A daemon that is shutting down is reconnected to, once a restarted
+        /// one answers (socket activation starts the next at once).
+        private func transcribe(_ file: String, id: UInt32, client: inout DaemonClient) throws {
             var rawAudio: [UInt8]?
             var delay = 0.2
             let deadline = ContinuousClock.now + .seconds(300)
+            let name = file == "-" ? "stdin" : file
             while true {
                 do {
                     if let raw {
@@ -105,21 +112,37 @@ extension AmCtl {
                         defer { close(descriptor) }
                         try client.send(.transcribe(request(id, source: .descriptor)), attaching: descriptor)
                     }
-                    return try awaitResult(id: id, file: file == "-" ? "stdin" : file, client: client)
+                    return try awaitResult(id: id, file: name, client: client)
                 } catch let busy as Busy {
                     guard !noRetry, ContinuousClock.now + .milliseconds(Int(delay * 1000)) < deadline else {
-                        printError("\(file == "-" ? "stdin" : file): \(busy.message)")
+                        printError("\(name): \(busy.message)")
                         throw ExitStatus.busy
                     }
                     usleep(UInt32(delay * 1_000_000))
                     delay = min(delay * 2, 3.2)
+                    if busy.reconnect { client = try DaemonClient.connect(connection) }
+                } catch let failure as SystemError {
+                    // A send failed: the daemon went away. What it said last, if anything, is why.
+                    let said: ProtocolError
+                    do {
+                        _ = try client.receive()
+                        said = ProtocolError(.internalError, "the daemon closed the connection (\(failure))")
+                    } catch let error as ProtocolError {
+                        said = error
+                    } catch {
+                        said = ProtocolError(.internalError, "the daemon closed the connection (\(failure))")
+                    }
+                    printError("\(name): \(said.message)")
+                    throw ExitStatus.of(said)
                 }
             }
         }
 
-        /// The daemon answered `busy`: worth another try later.
+        /// The daemon answered `busy`, or is shutting down: worth another try
+        /// later, on a new connection in the second case.
         private struct Busy: Error {
             let message: String
+            var reconnect = false
         }
 
         /// Sends standard input as it arrives, so a recording is on the wire
@@ -143,8 +166,9 @@ extension AmCtl {
             while true {
                 let message: DaemonMessage
                 do { message = try client.receive() } catch let error as ProtocolError {
+                    if error.code == .shuttingDown { throw Busy(message: error.message, reconnect: true) }
                     printError("\(file): \(error.message)")
-                    throw error.code == .busy || error.code == .timeout ? ExitStatus.busy : ExitStatus.unreachable
+                    throw ExitStatus.of(error)
                 }
                 switch message {
                 case .accepted, .welcome, .pong, .status, .stats:
@@ -162,6 +186,7 @@ extension AmCtl {
                     return
                 case .error(_, let error):
                     if error.code == .busy { throw Busy(message: error.message) }
+                    if error.code == .shuttingDown { throw Busy(message: error.message, reconnect: true) }
                     printError("\(file): \(error.message)")
                     throw error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed
                 }

@@ -1,5 +1,5 @@
 /// The fixed geometry of Whisper's input, from which every other audio
-/// constant is derived (whisper-reference.md §5).
+/// constant is derived (Docs/whisper-reference.md §5).
 public enum AudioConstants {
     /// Samples per second of the model's input.
     public static let sampleRate = 16_000

@@ -64,6 +64,9 @@ public struct RawPCMDecoder {
         try scratch.withUnsafeBufferPointer { try mixer.append(interleaved: $0) }
     }
 
+    /// Samples held so far, mono at 16 kHz: what the stream costs in memory.
+    public var sampleCount: Int { mixer.samples.count }
+
     /// The whole stream as mono 16 kHz. Fails when the stream ended inside a
     /// frame or held nothing.
     public mutating func finish() throws -> AudioSamples {

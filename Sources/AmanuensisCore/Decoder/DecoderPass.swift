@@ -2,15 +2,18 @@ import AmanuensisKernels
 
 /// One stream's share of a decoder pass: `tokensPerSequence` new tokens for
 /// each of `sequences` sequences (`tokens` sequence-major) at positions
-/// `position…`, and the rows whose logits it wants, in order.
-struct DecoderStep {
-    let decoder: TextDecoder
+/// `position…`, and the rows whose logits it wants, in order, written to
+/// `state`'s logits.
+public struct DecoderStep {
+    let state: DecoderState
     let tokens: [Int]
     let sequences: Int
     let position: Int
     let logitRows: [Int]
+    /// Threads for the vocabulary projection when the step runs alone.
+    public let projectionThreads: Int
 
-    var rows: Int { tokens.count }
+    public var rows: Int { tokens.count }
     var perSequence: Int { tokens.count / sequences }
 }
 
@@ -21,11 +24,11 @@ struct DecoderStep {
 /// weights, so this is where concurrent streams gain.
 ///
 /// The pass owns the scratch rows of a pass (`rowCapacity` rows in all); the
-/// caches and logits belong to each step's decoder.
-final class DecoderPass {
+/// caches and logits belong to each step's state.
+public final class DecoderPass {
     let model: WhisperModel
     /// The most token rows, over all steps, that one pass carries.
-    let rowCapacity: Int
+    public let rowCapacity: Int
     private let x: FloatBuffer
     private let normed: FloatBuffer
     private let projections: FloatBuffer
@@ -39,7 +42,7 @@ final class DecoderPass {
     private var dimensions: WhisperDimensions { model.dimensions }
 
     /// Sized for a full-length prompt, the largest single step.
-    init(model: WhisperModel) {
+    public init(model: WhisperModel) {
         self.model = model
         let d = model.dimensions
         rowCapacity = d.textPositions
@@ -54,12 +57,12 @@ final class DecoderPass {
         queries = FloatBuffer(count: rowCapacity * d.headWidth)
     }
 
-    var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows, queries].reduce(0) { $0 + $1.bytes } }
+    public var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows, queries].reduce(0) { $0 + $1.bytes } }
 
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
-    /// decoder's cache and writing the logits it asked for to its `logits`.
+    /// state's cache and writing the logits it asked for to its `logits`.
     /// The vocabulary projection uses `projectionThreads` threads.
-    func run<Steps: Collection<DecoderStep>>(_ steps: Steps, projectionThreads: Int) {
+    public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, projectionThreads: Int) {
         let d = dimensions
         let width = d.width
         let rows = steps.reduce(0) { $0 + $1.rows }
@@ -136,7 +139,7 @@ final class DecoderPass {
                 Self.walk(steps) { step, _, finalRow in
                     for start in stride(from: 0, to: step.logitRows.count, by: chunk) {
                         let x = finalRows.pointer + (finalRow + start) * d.width
-                        let logits = step.decoder.logits.pointer + start * d.vocabularySize
+                        let logits = step.state.logits.pointer + start * d.vocabularySize
                         let rows = min(chunk, step.logitRows.count - start)
                         if let quantized = model.weights.quantizedEmbedding {
                             CPUKernels.selected.logits_s8(quantized.pointer, quantized.scales.pointer, x, logits, rows,
@@ -154,7 +157,7 @@ final class DecoderPass {
     private func selfAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
         let width = d.width, perSequence = step.perSequence, position = step.position
-        let cache = step.decoder.cache
+        let cache = step.state.cache
         let keys = cache.keys[layer], values = cache.values[layer]
         for sequence in 0..<step.sequences {
             let sequenceRow = firstRow + sequence * perSequence
@@ -191,13 +194,13 @@ final class DecoderPass {
                 let source = projections.pointer + (firstRow + row) * width + column
                 for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
             }
-            let keys = step.decoder.crossAttention(layer: layer, head: head, values: false)
+            let keys = step.state.crossAttention(layer: layer, head: head, values: false)
             for first in stride(from: 0, to: rows, by: CPUKernels.logitsRows) {
                 kernels.logits_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
                                    min(CPUKernels.logitsRows, rows - first), headWidth, 0, positions, positions, 0)
             }
             kernels.softmax_rows(scores.pointer, rows, positions, positions)
-            kernels.weighted_f16(step.decoder.crossAttention(layer: layer, head: head, values: true), scores.pointer,
+            kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores.pointer,
                                  attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
         }
     }

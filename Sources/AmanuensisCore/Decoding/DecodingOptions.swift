@@ -1,5 +1,5 @@
 /// How windows are decoded. The defaults are faster-whisper's
-/// `WhisperModel.transcribe` defaults (whisper-reference.md §6.3) except
+/// `WhisperModel.transcribe` defaults (Docs/whisper-reference.md §6.3) except
 /// `beamSize`, which is greedy here: dictation wants latency.
 public struct DecodingOptions: Hashable, Sendable {
     /// 1 = greedy search; more = beam search at temperature 0.

@@ -1,7 +1,7 @@
 import AmanuensisKernels
 
 /// The rules applied to a step's logits before a token is chosen, in
-/// faster-whisper's order (whisper-reference.md §6.2): suppressed tokens,
+/// faster-whisper's order (Docs/whisper-reference.md §6.2): suppressed tokens,
 /// suppress-blank at the first step, then the timestamp rules. Masked entries
 /// become −∞.
 struct LogitFilters {

@@ -2,14 +2,24 @@ import AmanuensisKernels
 import Foundation
 
 /// Generates the tokens of one window from a prompt: greedy search, beam
-/// search, or best-of-N sampling, on the stream's decoder.
+/// search, or best-of-N sampling, over the stream's decoder state, its steps
+/// run by `runner`.
 ///
 /// Scores follow CTranslate2: log-probabilities are taken after the logit
 /// filters and, when sampling, from the untempered distribution.
 struct TokenSearch {
-    let decoder: TextDecoder
+    let state: DecoderState
+    let runner: any DecoderStepRunner
     let filters: LogitFilters
     let tokenizer: Tokenizer
+    /// Threads for the vocabulary projection of a step that runs alone.
+    var projectionThreads = 1
+    /// Asked every few steps: true ends the search with `TranscriptionCancelled`,
+    /// so a client that goes away stops its work within milliseconds.
+    var isCancelled: () -> Bool = { false }
+
+    /// Steps between two questions to `isCancelled`.
+    private static let cancellationInterval = 8
 
     private var vocabularySize: Int { filters.vocabularySize }
     private var endOfText: Int { filters.special.endOfText }
@@ -23,16 +33,16 @@ struct TokenSearch {
     /// Decodes after `prompt` (whose last start-of-transcript is at `startIndex`)
     /// and returns the best hypothesis.
     func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
-        try decoder.searching { try search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
+        try runner.searching { try search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
     }
 
     private func search(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
-        let textPositions = decoder.model.dimensions.textPositions
+        let textPositions = state.dimensions.textPositions
         let maximumNewTokens = min(textPositions / 2, textPositions - (prompt.count - 1))
         // The prompt once, for one sequence; its cache is then shared by copying.
         var rows = [prompt.count - 1]
         if startIndex != prompt.count - 1 { rows.append(startIndex) }
-        decoder.forward(tokens: prompt, sequences: 1, position: 0, logitRows: rows)
+        forward(tokens: prompt, sequences: 1, position: 0, logitRows: rows)
         let noSpeech = noSpeechProbability(row: rows.count == 2 ? 1 : 0)
 
         let hypotheses: [(tokens: [Int], score: Double)]
@@ -51,10 +61,20 @@ struct TokenSearch {
                               temperature: temperature, text: tokenizer.decode(best.tokens))
     }
 
+    /// Runs `tokens` (sequence-major, `sequences` of them) at `position…` and
+    /// leaves the logits of `logitRows` in the state, one row each, in order.
+    func forward(tokens: [Int], sequences: Int, position: Int, logitRows: [Int]) {
+        precondition(!tokens.isEmpty && tokens.count <= state.dimensions.textPositions && tokens.count % sequences == 0
+                     && sequences <= state.maximumSequences)
+        precondition(logitRows.count <= 2 * state.maximumSequences)
+        runner.run(DecoderStep(state: state, tokens: tokens, sequences: sequences, position: position,
+                               logitRows: logitRows, projectionThreads: projectionThreads))
+    }
+
     /// Softmax of the raw logits at the start of the transcript, before any
     /// filter: the model's own estimate that the window holds no speech.
     private func noSpeechProbability(row: Int) -> Double {
-        let logits = decoder.logits.pointer + row * vocabularySize
+        let logits = state.logits.pointer + row * vocabularySize
         let total = am_logsumexp_f32(logits, vocabularySize)
         return Double(exp(logits[filters.special.noSpeech] - total))
     }
@@ -64,8 +84,8 @@ struct TokenSearch {
     private func independent(count: Int, prompt: [Int], maximum: Int, temperature: Double,
                              generator: RandomGenerator?) throws -> [(tokens: [Int], score: Double)] {
         var generator = generator
-        decoder.cache.reorder(Array(repeating: 0, count: count), length: prompt.count)
-        let firstLogits = UnsafeMutablePointer(decoder.logits.pointer)
+        state.cache.reorder(Array(repeating: 0, count: count), length: prompt.count)
+        let firstLogits = UnsafeMutablePointer(state.logits.pointer)
         if count > 1 {
             for sequence in 1..<count {
                 (firstLogits + sequence * vocabularySize).update(from: firstLogits, count: vocabularySize)
@@ -80,8 +100,9 @@ struct TokenSearch {
         var last = [Int](repeating: endOfText, count: count)
         let rows = Array(0..<count)
         for step in 0..<maximum {
+            if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             for sequence in 0..<count where !finished[sequence] {
-                let logits = decoder.logits.pointer + sequence * vocabularySize
+                let logits = state.logits.pointer + sequence * vocabularySize
                 filters.apply(logits, generated: tokens[sequence][...])
                 let total = try Self.normalizer(logits, count: vocabularySize)
                 let token: Int
@@ -95,7 +116,7 @@ struct TokenSearch {
             }
             if finished.allSatisfy({ $0 }) || step == maximum - 1 { break }
             for sequence in 0..<count { last[sequence] = finished[sequence] ? endOfText : tokens[sequence].last! }
-            decoder.forward(tokens: last, sequences: count, position: position, logitRows: rows)
+            forward(tokens: last, sequences: count, position: position, logitRows: rows)
             position += 1
         }
         return (0..<count).map { (tokens[$0], scores[$0]) }
@@ -140,9 +161,10 @@ struct TokenSearch {
         var position = prompt.count
         var logProbabilities = [Float](repeating: 0, count: vocabularySize)
         for step in 0..<maximum {
+            if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             var candidates: [(source: Int, token: Int, score: Double)] = []
             for (index, beam) in beams.enumerated() {
-                let logits = decoder.logits.pointer + index * vocabularySize
+                let logits = state.logits.pointer + index * vocabularySize
                 filters.apply(logits, generated: beam.tokens[...])
                 let total = try Self.normalizer(logits, count: vocabularySize)
                 for i in 0..<vocabularySize { logProbabilities[i] = logits[i] - total }
@@ -167,8 +189,8 @@ struct TokenSearch {
                 finished += next
                 break
             }
-            decoder.cache.reorder(sources, length: position)
-            decoder.forward(tokens: next.map { $0.tokens.last! }, sequences: next.count, position: position,
+            state.cache.reorder(sources, length: position)
+            forward(tokens: next.map { $0.tokens.last! }, sequences: next.count, position: position,
                             logitRows: Array(0..<next.count))
             position += 1
             beams = next

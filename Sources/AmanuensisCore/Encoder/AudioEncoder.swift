@@ -9,7 +9,7 @@ import AmanuensisKernels
 /// (`MatMul.Call`), so a window allocates nothing. It also projects the
 /// window into each decoder layer's cross-attention keys and values: products
 /// over the window's rows like its own, sharing their scratch.
-final class AudioEncoder {
+public final class AudioEncoder {
     let model: WhisperModel
     private let stream = DNNLStream()
     /// The products' shared scratchpad, and the int8 inputs (`int8` only).
@@ -33,7 +33,7 @@ final class AudioEncoder {
     /// Input frames of one window: two per encoder position.
     var frames: Int { 2 * dimensions.audioPositions }
 
-    init(model: WhisperModel) {
+    public init(model: WhisperModel) {
         self.model = model
         let d = model.dimensions
         let positions = d.audioPositions
@@ -82,7 +82,7 @@ final class AudioEncoder {
         quantized?.deallocate()
     }
 
-    var bytes: Int {
+    public var bytes: Int {
         [output, x, normed, projections, attentionScratch, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Whisper's log-mel features (whisper-reference.md §5), computed one 30 s
+/// Whisper's log-mel features (Docs/whisper-reference.md §5), computed one 30 s
 /// window at a time so that memory does not grow with the length of the audio.
 ///
 /// faster-whisper appends 160 zero samples, frames the result centred with

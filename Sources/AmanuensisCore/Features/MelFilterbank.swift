@@ -1,7 +1,7 @@
 import Foundation
 
 /// librosa's `filters.mel(sr=16000, n_fft=400, n_mels=N)` with its defaults:
-/// Slaney mel scale and Slaney area normalization (whisper-reference.md §5).
+/// Slaney mel scale and Slaney area normalization (Docs/whisper-reference.md §5).
 ///
 /// Each triangle covers a handful of FFT bins, so it is kept sparse: the
 /// first bin and the non-zero weights. Built in double precision, as librosa

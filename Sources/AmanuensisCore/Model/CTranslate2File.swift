@@ -1,5 +1,5 @@
 /// The variables of a CTranslate2 `model.bin` (binary version ≤ 6), indexed by
-/// name, with aliases resolved. See whisper-reference.md §1 for the layout.
+/// name, with aliases resolved. See Docs/whisper-reference.md §1 for the layout.
 ///
 /// Nothing in the file is trusted: every length is checked against the bytes
 /// that remain before it is used, and a tensor's byte count must equal its
@@ -109,7 +109,8 @@ struct CTranslate2File {
             }
             byteCount = Int(try cursor.u32(while: "reading the element count", variable: name)) * Int(itemSize)
         }
-        guard byteCount == elements * type.itemSize else {
+        let (expected, overflow) = elements.multipliedReportingOverflow(by: type.itemSize)
+        guard !overflow, byteCount == expected else {
             throw ModelError(.malformed, file: cursor.path, variable: name,
                              "payload of \(byteCount) bytes does not match shape \(shape) of \(type)")
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The decoding-relevant fields of a CTranslate2 Whisper `config.json`
-/// (whisper-reference.md §3). Fields we do not use are ignored.
+/// (Docs/whisper-reference.md §3). Fields we do not use are ignored.
 struct ModelConfiguration: Decodable, Sendable {
     /// Masked at every step (faster-whisper's default `suppress_tokens=[-1]`).
     let suppressIds: [Int]

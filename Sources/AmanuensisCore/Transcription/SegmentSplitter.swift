@@ -1,6 +1,6 @@
 /// Cuts one window's tokens into timed segments and finds where the next
 /// window starts (faster-whisper's `_split_segments_by_timestamps`,
-/// whisper-reference.md §6.5 step 4).
+/// Docs/whisper-reference.md §6.5 step 4).
 struct SegmentSplitter {
     let special: SpecialTokens
 

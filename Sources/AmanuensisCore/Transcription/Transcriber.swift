@@ -1,49 +1,51 @@
 /// Turns audio into a transcript with one model: the long-form seek loop over
-/// 30 s windows, each decoded with temperature fallback (whisper-reference.md
+/// 30 s windows, each decoded with temperature fallback (Docs/whisper-reference.md
 /// §6.4, §6.5), as faster-whisper's `WhisperModel.transcribe` does.
 ///
-/// A transcriber is one stream: it owns its mel window and decoder caches,
+/// A transcriber is one stream: it owns its mel window and decoder state,
 /// sized once here, and its memory does not grow with the length of the
-/// audio. Use one per concurrent stream; the model is shared, and so, with
-/// `SharedCompute`, are the encoders and the decoder's batched passes.
+/// audio. Where its windows are encoded and its decoder steps run is given
+/// to it: by default an encoder and a pass of its own, on the calling
+/// thread; in the daemon, the encoders and batched passes the runtime
+/// shares among streams. It starts no thread itself.
 public final class Transcriber {
     public let model: WhisperModel
     /// The options used when a call names none.
     public let options: DecodingOptions
     private let features: LogMelSpectrogram
-    private let encoders: EncoderPool
-    /// Whether `encoders` is this stream's own (and counted in its bytes).
-    private let ownsEncoders: Bool
-    private let decoder: TextDecoder
+    private let encoders: any EncoderProvider
+    private let steps: any DecoderStepRunner
+    private let state: DecoderState
     private let melWindow: FloatBuffer
+    /// Bytes of the encoder and pass this stream owns (none when shared).
+    private let ownBytes: Int
 
     /// - Parameters:
-    ///   - options: the default options. The decoder is sized for the most
-    ///     sequences any valid options ask for (`DecodingOptions.maximumSequences`),
+    ///   - options: the default options. The decoder state is sized for the
+    ///     most sequences any valid options ask for (`DecodingOptions.maximumSequences`),
     ///     its caches mapped, not filled, so every call may ask for up to that.
-    ///   - shared: the encoders and decoder batcher to share with other
-    ///     streams; without, the stream has an encoder of its own and runs
-    ///     its decoder steps on the calling thread.
-    public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(), sharing shared: SharedCompute? = nil) throws {
+    ///   - encoders, steps: where windows are encoded and decoder steps run;
+    ///     nil for an encoder, or a pass, of the stream's own.
+    public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(),
+                encoders: (any EncoderProvider)? = nil, steps: (any DecoderStepRunner)? = nil) throws {
         try options.validate()
-        precondition(shared.map { $0.model === model } ?? true, "a stream shares compute only for its own model")
         self.model = model
         self.options = options
         let d = model.dimensions
         precondition(2 * d.audioPositions == AudioConstants.framesPerWindow, "the model's window is not 30 s")
         features = LogMelSpectrogram(melBins: d.melBins)
-        encoders = shared?.encoders ?? EncoderPool(model: model, count: 1)
-        ownsEncoders = shared == nil
-        decoder = TextDecoder(model: model, maximumSequences: DecodingOptions.maximumSequences, batcher: shared?.batcher)
+        let ownEncoder = encoders == nil ? OwnEncoder(model: model) : nil
+        let ownPass = steps == nil ? DecoderPass(model: model) : nil
+        self.encoders = encoders ?? ownEncoder!
+        self.steps = steps ?? ownPass!
+        ownBytes = (ownEncoder?.bytes ?? 0) + (ownPass?.bytes ?? 0)
+        state = DecoderState(dimensions: d, maximumSequences: DecodingOptions.maximumSequences)
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
     }
 
     /// Whether decoding may use every core for its largest product: right
     /// for a stream alone on the machine, wrong when streams share the cores.
-    public var decodesInParallel: Bool {
-        get { decoder.projectionThreads > 1 }
-        set { decoder.projectionThreads = newValue ? ComputeThreads.available : 1 }
-    }
+    public var decodesInParallel = false
 
     /// Whether other streams run beside this one. Its windows are then
     /// encoded on one thread: two OpenMP teams on the same cores spend their
@@ -51,18 +53,22 @@ public final class Transcriber {
     public var sharesCores = false
 
     /// Bytes of this stream's preallocated buffers (shared ones not counted).
-    public var workspaceBytes: Int { decoder.scratchBytes + melWindow.bytes + (ownsEncoders ? encoders.bytes : 0) }
+    public var workspaceBytes: Int { state.bytes + melWindow.bytes + ownBytes }
 
     /// Transcribes `audio` with `options` (the transcriber's own when nil).
     /// `progress` is told the seconds done and the total after every window;
-    /// returning false stops the work with `TranscriptionCancelled`.
+    /// returning false stops the work with `TranscriptionCancelled`, as does
+    /// `isCancelled`, asked every few decoder steps.
     /// With `timed` false no clock is read (the instrumentation's baseline).
     public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, timed: Bool = true,
+                           isCancelled: @escaping () -> Bool = { false },
                            progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
-        let run = try Run(model: model, decoder: decoder, options: options ?? self.options)
+        var run = try Run(model: model, state: state, steps: steps, options: options ?? self.options)
+        run.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
+        run.search.isCancelled = isCancelled
         let options = run.options
         let usual = self.options.sequences
-        defer { if options.sequences > usual { decoder.release(sequencesFrom: usual) } }
+        defer { if options.sequences > usual { state.release(sequencesFrom: usual) } }
         let samples = audio.samples
         let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)
         var statistics = TranscriptionStatistics(
@@ -99,7 +105,7 @@ public final class Transcriber {
             started = statistics.timer.begin()
             encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
                 encoder.encode(mel: melWindow.pointer, timer: &statistics.timer)
-                decoder.attend(to: encoder)
+                state.storeCrossAttention(of: encoder)
             }
             let encoding = statistics.timer.end(.encoder, started)
 
@@ -145,22 +151,22 @@ public final class Transcriber {
 }
 
 /// What one call decodes with: its options, and the search, filters and
-/// rules built from them over the stream's decoder.
+/// rules built from them over the stream's decoder state.
 private struct Run {
     let model: WhisperModel
     let options: DecodingOptions
-    let search: TokenSearch
+    var search: TokenSearch
     let splitter: SegmentSplitter
     let silence: SilenceRules
 
-    init(model: WhisperModel, decoder: TextDecoder, options: DecodingOptions) throws {
+    init(model: WhisperModel, state: DecoderState, steps: any DecoderStepRunner, options: DecodingOptions) throws {
         try options.validate()
         self.model = model
         self.options = options
         let tokenizer = model.tokenizer
         let maximumInitial = Int((options.maximumInitialTimestamp / SpecialTokens.timestampSeconds).rounded())
         search = TokenSearch(
-            decoder: decoder,
+            state: state, runner: steps,
             filters: LogitFilters(
                 special: tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
                 suppressed: model.configuration.suppressIds,

@@ -126,6 +126,12 @@ float am_quantize_s8_avx512(const float *, int8_t *, size_t);
 typedef void (*am_rows_body)(void *context, size_t first, size_t last, size_t share);
 void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *context);
 
+/* The OpenMP runtime's omp_set_num_threads and omp_get_max_threads for the
+ * calling thread, looked up with the team above: a no-op, and 1, where no
+ * OpenMP runtime is loaded. */
+void am_omp_set_threads(int n);
+int am_omp_max_threads(void);
+
 /* The kernels of one instruction set. */
 typedef struct {
     const char *isa;
@@ -145,5 +151,12 @@ const am_kernels *am_kernels_for(const char *isa);
 
 /* The best table for this CPU (or the one AMANUENSIS_FORCE_ISA names). */
 const am_kernels *am_kernels_select(void);
+
+/* The vector features this CPU has and its OS enables, among avx2, fma, f16c,
+ * avx512f, avx512bw, avx512dq, avx512vl, avx512_vnni, avx512_bf16,
+ * avx512_fp16, amx_tile, amx_bf16 and amx_int8 (as /proc/cpuinfo names
+ * them), space-separated in that order: "" on a CPU with none. Found once; the
+ * string is static. */
+const char *am_cpu_features(void);
 
 #endif

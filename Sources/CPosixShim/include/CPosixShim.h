@@ -26,4 +26,8 @@ int CPosixShim_accept_cloexec(int socket);
 /* SO_PEERCRED of a connected Unix socket. Returns 0 or -1 with errno set. */
 int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid);
 
+/* Bytes received and not yet read (FIONREAD; ioctl is variadic, which Swift
+   cannot call). Returns -1 with errno set on failure. */
+int CPosixShim_unread_bytes(int socket);
+
 #endif

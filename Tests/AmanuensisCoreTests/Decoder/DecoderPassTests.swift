@@ -1,5 +1,6 @@
 @testable import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// A pass over several streams' steps gives each stream what a pass over its
@@ -12,19 +13,19 @@ import Testing
         let logitRows: [Int]
     }
 
-    static func step(_ decoder: TextDecoder, _ request: Request) -> DecoderStep {
-        DecoderStep(decoder: decoder, tokens: request.tokens, sequences: request.sequences, position: request.position,
-                    logitRows: request.logitRows)
+    static func step(_ state: DecoderState, _ request: Request) -> DecoderStep {
+        DecoderStep(state: state, tokens: request.tokens, sequences: request.sequences, position: request.position,
+                    logitRows: request.logitRows, projectionThreads: 1)
     }
 
     @Test func aBatchedPassGivesEachStreamTheLogitsOfAPassAlone() throws {
         let model = try SharedModels.tinyEnglish.get()
         let encoder = try NetworkStageTests.encode(model)
         let special = model.tokenizer.special
-        func decoder() -> TextDecoder {
-            let decoder = TextDecoder(model: model, maximumSequences: 2)
-            decoder.attend(to: encoder)
-            return decoder
+        func decoder() -> DecoderState {
+            let state = DecoderState(dimensions: model.dimensions, maximumSequences: 2)
+            state.storeCrossAttention(of: encoder)
+            return state
         }
         let first = special.startSequence, second = special.startSequence + [special.noTimestamps]
         // Two steps of two streams: their prompts, then a token each (two sequences for the second).

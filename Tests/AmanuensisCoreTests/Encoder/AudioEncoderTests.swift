@@ -35,20 +35,20 @@ import Testing
 
     /// A decoder on the fixture's encoded window, with the greedy filters.
     static func greedySearch(_ model: WhisperModel) throws -> TokenSearch {
-        let decoder = TextDecoder(model: model, maximumSequences: 1)
-        decoder.attend(to: try encode(model))
+        let state = DecoderState(dimensions: model.dimensions, maximumSequences: 1)
+        state.storeCrossAttention(of: try encode(model))
         let filters = LogitFilters(special: model.tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
                                    suppressed: model.configuration.suppressIds,
                                    suppressedAtBegin: model.configuration.suppressIdsBegin, maximumInitialTimestamp: 50)
-        return TokenSearch(decoder: decoder, filters: filters, tokenizer: model.tokenizer)
+        return TokenSearch(state: state, runner: DecoderPass(model: model), filters: filters, tokenizer: model.tokenizer)
     }
 
     @Test func firstStepLogProbabilitiesMatchCTranslate2() throws {
         let model = try SharedModels.tinyEnglish.get()
         let search = try Self.greedySearch(model)
         let vocabulary = model.dimensions.vocabularySize
-        search.decoder.forward(tokens: [model.tokenizer.special.startOfTranscript], sequences: 1, position: 0, logitRows: [0])
-        var logits = search.decoder.logits.array
+        search.forward(tokens: [model.tokenizer.special.startOfTranscript], sequences: 1, position: 0, logitRows: [0])
+        var logits = search.state.logits.array
         logits.withUnsafeMutableBufferPointer { search.filters.apply($0.baseAddress!, generated: []) }
         let total = am_logsumexp_f32(logits, vocabulary)
         // CTranslate2 masks with the lowest float rather than −∞, and the file

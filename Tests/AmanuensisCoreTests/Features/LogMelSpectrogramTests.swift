@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 @Suite struct LogMelSpectrogramTests {
-    /// whisper-reference.md §5's test vector: 1 s of 0.5·sin(2π·440·t).
+    /// Docs/whisper-reference.md §5's test vector: 1 s of 0.5·sin(2π·440·t).
     @Test func sineMatchesTheReferenceVector() {
         let samples = (0..<16_000).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }
         let features = LogMelSpectrogram(melBins: 80)

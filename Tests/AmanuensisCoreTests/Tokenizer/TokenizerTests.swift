@@ -1,4 +1,5 @@
 import AmanuensisCore
+import TestSupport
 import Testing
 
 @Suite struct TokenizerTests {

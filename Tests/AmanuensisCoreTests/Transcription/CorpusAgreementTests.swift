@@ -1,5 +1,6 @@
 import AmanuensisCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Whole-corpus agreement with faster-whisper (float32, same model, same

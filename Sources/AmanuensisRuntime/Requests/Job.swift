@@ -1,0 +1,62 @@
+import AmanuensisCore
+import AmanuensisProtocol
+import Synchronization
+
+/// One admitted transcription: its audio, options, where its outcome goes,
+/// and a cancellation flag that the client's side (cancel, disconnect) sets
+/// and the stream reads between windows.
+public final class Job: Sendable {
+    public let requestID: UInt32
+    public let audio: AudioSamples
+    public let options: DecodingOptions
+    /// Waits in the interactive queue, which is always served first.
+    public let interactive: Bool
+    public let delivery: any JobDelivery
+    /// When the request arrived and how long its audio took to decode.
+    public let received: ContinuousClock.Instant
+    public let audioDecoding: Duration
+    private let cancelled = Atomic(false)
+    private let finished = Atomic(false)
+
+    public init(requestID: UInt32, audio: AudioSamples, options: DecodingOptions, interactive: Bool,
+                delivery: any JobDelivery, received: ContinuousClock.Instant, audioDecoding: Duration) {
+        self.requestID = requestID
+        self.audio = audio
+        self.options = options
+        self.interactive = interactive
+        self.delivery = delivery
+        self.received = received
+        self.audioDecoding = audioDecoding
+    }
+
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) || !delivery.isOpen }
+
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    /// Whether the outcome was delivered.
+    public var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    /// Delivers the outcome, once.
+    func finish(_ outcome: JobOutcome) {
+        delivery.finish(self, outcome)
+        finished.store(true, ordering: .releasing)
+    }
+}
+
+/// Where a job's progress and outcome go: the client's connection in the
+/// daemon, a waiting caller in process.
+public protocol JobDelivery: Sendable {
+    /// False once the client is gone: the job is then cancelled.
+    var isOpen: Bool { get }
+    /// Seconds of audio done of the total, after every window of a long job.
+    func progress(_ job: Job, done: Double, total: Double)
+    /// The outcome, exactly once per job.
+    func finish(_ job: Job, _ outcome: JobOutcome)
+}
+
+/// How a job ended: its transcript with the request's timing, or the error
+/// the client is told (cancelled, busy, shutting down, failed).
+public enum JobOutcome: Sendable {
+    case transcribed(Transcript, TimingReport)
+    case failed(ProtocolError)
+}
