@@ -63,52 +63,26 @@ extension Bench {
         }
 
         private static func client(socket path: String, clip: String, requests: Int, tally: Locked<Tally>, daemonPID: Locked<Int32>) {
-            func fail(_ code: String) { tally.withLock { $0.errors[code, default: 0] += requests } }
-            guard let socket = try? UnixSocket.connect(path: path) else { return fail("unreachable") }
-            if let peer = try? socket.peerCredentials() { daemonPID.withLock { $0 = peer.pid } }
-            let connection = MessageConnection(socket: socket)
-            func receive() throws -> DaemonMessage? { try connection.receiveFrame().map { try DaemonMessage(decoding: $0) } }
-            do {
-                try connection.send(ClientMessage.hello(version: protocolVersion, client: "amanuensis-bench").encoded())
-                guard case .welcome = try receive() else { return fail("no-welcome") }
-            } catch { return fail("hello-failed") }
-            for request in 1...requests {
+            guard var client = try? BenchClient(socket: path) else {
+                return tally.withLock { $0.errors["unreachable", default: 0] += requests }
+            }
+            daemonPID.withLock { $0 = client.daemonPID }
+            for done in 0..<requests {
                 let started = ContinuousClock.now
-                var delay = 0.1
-                attempts: while true {
-                    let descriptor = open(clip, O_RDONLY | O_CLOEXEC)
-                    guard descriptor >= 0 else { return fail("unreadable-clip") }
-                    defer { close(descriptor) }
-                    do {
-                        try connection.send(ClientMessage.transcribe(TranscribeRequest(requestID: UInt32(request), source: .descriptor)).encoded(),
-                                            attaching: descriptor)
-                        while let message = try receive() {
-                            switch message {
-                            case .result(let result):
-                                let latency = (ContinuousClock.now - started).milliseconds
-                                tally.withLock {
-                                    $0.succeeded += 1
-                                    $0.latencies.append(latency)
-                                    $0.audioSeconds += result.duration
-                                }
-                                break attempts
-                            case .error(_, let error) where error.code == .busy:
-                                tally.withLock { $0.busyRetries += 1 }
-                                usleep(UInt32(delay * 1_000_000))
-                                delay = min(delay * 2, 3.2)
-                                continue attempts
-                            case .error(_, let error):
-                                tally.withLock { $0.errors[error.code.name, default: 0] += 1 }
-                                break attempts
-                            default:
-                                continue
-                            }
-                        }
-                        return fail("closed")
-                    } catch {
-                        return fail("connection-error")
+                var retries = 0
+                let outcome = Result { try client.transcribe(file: clip, busyRetries: &retries) }
+                tally.withLock { tally in
+                    tally.busyRetries += retries
+                    switch outcome {
+                    case .success(.transcribed(let seconds)):
+                        tally.succeeded += 1
+                        tally.latencies.append((ContinuousClock.now - started).milliseconds)
+                        tally.audioSeconds += seconds
+                    case .success(.failed(let code)): tally.errors[code, default: 0] += 1
+                    case .failure: tally.errors["connection-error", default: 0] += requests - done
                     }
                 }
+                if case .failure = outcome { return }
             }
         }
     }

@@ -1,11 +1,12 @@
 /// SplitMix64: a small, fast, seedable generator, so sampling at
-/// temperatures above zero gives the same transcript for the same seed.
-struct RandomGenerator: RandomNumberGenerator {
+/// temperatures above zero gives the same transcript for the same seed
+/// (and a benchmark's sequence of actions can be replayed).
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The test suite under a sanitizer, in a build folder of its own:
+#
+#   Tools/sanitize.sh address [swift test arguments...]   # ASan, and UBSan on the C kernels
+#   Tools/sanitize.sh thread  [swift test arguments...]   # TSan
+#
+# Every product is built instrumented, the daemon and amctl that the daemon
+# tests start included, so a report from any process fails the run. Reports
+# go to .build-SANITIZER/reports/; the script prints them and exits non-zero
+# when there is any. Suppressions, each with its reason, are in
+# Tools/sanitizers/SANITIZER.supp. Builds take several minutes and the tests
+# run several times slower than in a plain build: run it before closing an
+# issue, not on every change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
+
+sanitizer=${1:?usage: Tools/sanitize.sh address|thread [swift test arguments...]}
+shift
+case $sanitizer in
+  address) flags=(--sanitize=address --sanitize=undefined) ;;
+  thread) flags=(--sanitize=thread) ;;
+  *) echo "sanitize: address or thread, not $sanitizer" >&2; exit 2 ;;
+esac
+scratch=.build-$sanitizer
+reports=$scratch/reports
+rm -rf "$reports"
+mkdir -p "$reports"
+
+export AMANUENSIS_MODELS=${AMANUENSIS_MODELS:-$(dirname "$(Packaging/fetch-model.sh tiny.en)")}
+supp=Tools/sanitizers/$sanitizer.supp
+options="log_path=$PWD/$reports/report:exitcode=66"
+[ -f "$supp" ] && options="$options:suppressions=$PWD/$supp"
+case $sanitizer in
+  address) export ASAN_OPTIONS="$options:detect_leaks=1" UBSAN_OPTIONS="$options:print_stacktrace=1" LSAN_OPTIONS="$options" ;;
+  thread) export TSAN_OPTIONS="$options:halt_on_error=0:second_deadlock_stack=1" ;;
+esac
+# Swift's backtracer and the sanitizers' own reports would compete for a crash.
+export SWIFT_BACKTRACE=enable=no
+
+status=0
+swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path "$scratch" "${flags[@]}"
+swift test -c release -Xswiftc -enable-testing --skip-build --scratch-path "$scratch" "${flags[@]}" "$@" || status=$?
+shopt -s nullglob
+found=("$reports"/report*)
+if [ ${#found[@]} -gt 0 ]; then
+  echo "sanitize $sanitizer: ${#found[@]} report(s):" >&2
+  for report in "${found[@]}"; do echo "== $report" >&2; head -60 "$report" >&2; done
+  exit 1
+fi
+echo "sanitize $sanitizer: no reports (tests exited $status)"
+exit $status
