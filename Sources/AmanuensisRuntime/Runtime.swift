@@ -35,7 +35,7 @@ public final class Runtime: Sendable {
         }
     }
 
-    private struct Queues {
+    fileprivate struct JobQueues {
         var interactive: [Job] = []
         var batch: [Job] = []
         var active = 0
@@ -52,13 +52,20 @@ public final class Runtime: Sendable {
         /// Streams made (or being made), and how many times the pool grew.
         var streams = 0
         var growths = 0
+        /// Owners (client connections) take turns: the next job is the oldest
+        /// of the owner served longest ago, so one connection's queue cannot
+        /// hold back another's. An owner is forgotten once it has nothing
+        /// queued or running.
+        var lastTurn: [UInt64: UInt64] = [:]
+        var turns: UInt64 = 0
+        var running: [UInt64: Int] = [:]
         /// The idle workers' wake-up calls, the most recently idle last: a
         /// job goes to the stream whose buffers are warmest in memory (and,
         /// its pages being mapped as first touched, already resident).
         var idle: [DispatchSemaphore] = []
     }
 
-    private let queues = Mutex(Queues())
+    private let queues = Mutex(JobQueues())
     /// Jobs queued or running; counted apart from the streams, so the two
     /// can be checked against each other.
     private let admitted = Atomic(0)
@@ -233,7 +240,7 @@ public final class Runtime: Sendable {
         let wakeUp = DispatchSemaphore(value: 0)
         while true {
             let (job, alone): (Job?, Bool) = queues.withLock { queues in
-                guard let next = queues.interactive.isEmpty ? queues.batch.popFirst() : queues.interactive.removeFirst() else {
+                guard let next = queues.takeNext() else {
                     queues.idle.append(wakeUp)
                     return (nil, false)
                 }
@@ -256,6 +263,7 @@ public final class Runtime: Sendable {
             // next request finds it idle, warm and counted out.
             queues.withLock {
                 $0.active -= 1
+                $0.finished(job.owner)
                 switch outcome {
                 case .success: $0.completed += 1
                 case .failure(let error) where error is TranscriptionCancelled: $0.cancelled += 1
@@ -284,8 +292,36 @@ public final class Runtime: Sendable {
     }
 }
 
-extension Array {
-    mutating func popFirst() -> Element? { isEmpty ? nil : removeFirst() }
+extension Runtime.JobQueues {
+    /// Interactive jobs first; within a queue, the oldest job of the owner
+    /// whose turn came longest ago (never, for a new one).
+    mutating func takeNext() -> Job? {
+        func fairest(_ queue: [Job]) -> Int? {
+            queue.indices.min { lastTurn[queue[$0].owner, default: 0] < lastTurn[queue[$1].owner, default: 0] }
+        }
+        let job: Job
+        if let index = fairest(interactive) {
+            job = interactive.remove(at: index)
+        } else if let index = fairest(batch) {
+            job = batch.remove(at: index)
+        } else {
+            return nil
+        }
+        turns += 1
+        lastTurn[job.owner] = turns
+        running[job.owner, default: 0] += 1
+        return job
+    }
+
+    /// One of `owner`'s jobs ended.
+    mutating func finished(_ owner: UInt64) {
+        running[owner, default: 1] -= 1
+        guard running[owner] == 0 else { return }
+        running[owner] = nil
+        if !interactive.contains(where: { $0.owner == owner }) && !batch.contains(where: { $0.owner == owner }) {
+            lastTurn[owner] = nil
+        }
+    }
 }
 
 extension Duration {

@@ -7,7 +7,10 @@ import Glibc
 /// Descriptors are matched to frames in arrival order: a sender attaches one
 /// descriptor to the frame that announces it, and the receiver hands it out
 /// with that frame. Descriptors nobody claims are closed with the connection.
-public final class MessageConnection: @unchecked Sendable {
+///
+/// Not Sendable: its receive state belongs to the one thread that reads.
+/// Other threads send through the `socket`, which is.
+public final class MessageConnection {
     public let socket: UnixSocket
     private var decoder: FrameDecoder
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)

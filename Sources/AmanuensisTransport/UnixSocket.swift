@@ -4,7 +4,7 @@ import Glibc
 /// A connected SOCK_STREAM Unix socket that owns its descriptor (closed on
 /// deinit), with the two things Amanuensis needs beyond bytes: descriptors
 /// passed with SCM_RIGHTS, and the peer's credentials.
-public final class UnixSocket: @unchecked Sendable {
+public final class UnixSocket: Sendable {
     public let descriptor: Int32
 
     /// Takes ownership of a connected socket.

@@ -7,7 +7,7 @@ import Glibc
 
 extension Bench {
     /// Mixed load against a running daemon for minutes on end: short and
-    /// long files, silence, raw streams, clients killed mid-request, a SIGHUP
+    /// long files, silence, raw uploads, clients killed mid-request, a SIGHUP
     /// now and then; the daemon's memory and stream counts sampled as it
     /// goes. What a long-running desktop daemon must survive, with figures.
     struct Soak: ParsableCommand {

@@ -4,7 +4,7 @@ import Glibc
 
 /// The clips a soak sends, made from one speech clip in a temporary
 /// directory: the clip, a 5 s cut, about a minute of it repeated, 10 s of
-/// digital silence, and its PCM for raw streams.
+/// digital silence, and its PCM for raw uploads.
 struct SoakClips: Sendable {
     let short: String
     let cut: String

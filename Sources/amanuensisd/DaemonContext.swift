@@ -24,6 +24,7 @@ final class DaemonContext: Sendable {
     /// Requests a session has read but not yet handed to the runtime or
     /// refused (their audio is being decoded).
     private let admissions = Atomic(0)
+    private let connectionsOpened = Atomic<UInt64>(0)
     private let lastActivity = Mutex(ContinuousClock.now)
 
     init(configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal, runtime: Runtime) {
@@ -58,6 +59,9 @@ final class DaemonContext: Sendable {
 
     /// What a request that names no option decodes with now.
     var decodingOptions: DecodingOptions { configuration.decodingOptions }
+
+    /// A number for a new connection, never reused: the runtime's owner of its jobs.
+    func connectionID() -> UInt64 { connectionsOpened.add(1, ordering: .relaxed).newValue }
 
     /// Runs `admit`, counted among the requests a stopping daemon answers before it exits.
     func admitting(_ admit: () -> Void) {

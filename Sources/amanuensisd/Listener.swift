@@ -5,7 +5,7 @@ import Glibc
 
 /// The listening socket: the one systemd passed (socket activation), or one
 /// bound here at the configured path.
-final class Listener: @unchecked Sendable {
+final class Listener: Sendable {
     let descriptor: Int32
     /// The path this process bound and must remove on exit; nil when systemd owns the socket.
     let ownedPath: String?

@@ -2,9 +2,9 @@ import AmanuensisCore
 import AmanuensisProtocol
 import Synchronization
 
-/// Raw audio being uploaded, per user: one user's raw streams, over all of
+/// Raw audio being uploaded, per user: one user's raw uploads, over all of
 /// their connections, hold at most `max_audio_seconds` of audio at once, so
-/// many connections with endless streams cannot take the daemon's memory.
+/// many connections with endless uploads cannot take the daemon's memory.
 final class RawAudioBudget: Sendable {
     private let held = Mutex<[UInt32: Int]>([:])
 
@@ -14,7 +14,7 @@ final class RawAudioBudget: Sendable {
         let allowed = Int(seconds * Double(AudioConstants.sampleRate))
         try held.withLock { held in
             guard held[uid, default: 0] + samples <= allowed else {
-                throw ProtocolError(.audioTooLong, "your raw streams hold more than \(Int(seconds)) s of audio together")
+                throw ProtocolError(.audioTooLong, "your raw uploads hold more than \(Int(seconds)) s of audio together")
             }
             held[uid, default: 0] += samples
         }
@@ -27,6 +27,6 @@ final class RawAudioBudget: Sendable {
         }
     }
 
-    /// Samples held for `uid`: 0 once every stream has ended, or one leaked.
+    /// Samples held for `uid`: 0 once every upload has ended, or one leaked.
     func samples(of uid: UInt32) -> Int { held.withLock { $0[uid, default: 0] } }
 }

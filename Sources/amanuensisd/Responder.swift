@@ -6,11 +6,11 @@ import Synchronization
 /// workers that finish its requests: one frame at a time, and once a send
 /// fails (the client went away) every later one is dropped quietly.
 final class Responder: Sendable {
-    private let connection: MessageConnection
+    private let socket: UnixSocket
     private let state = Mutex(true)
 
-    init(connection: MessageConnection) {
-        self.connection = connection
+    init(socket: UnixSocket) {
+        self.socket = socket
     }
 
     var isOpen: Bool { state.withLock { $0 } }
@@ -19,7 +19,7 @@ final class Responder: Sendable {
         let frame = message.encoded()
         state.withLock { open in
             guard open else { return }
-            do { try connection.send(frame) } catch { open = false }
+            do { try socket.send(frame) } catch { open = false }
         }
     }
 }

@@ -17,37 +17,40 @@ final class Session {
     private let peer: UnixSocket.Credentials
     private let context: DaemonContext
     private var jobs: [UInt32: Job] = [:]
-    private var rawStreams: [UInt32: RawStream] = [:]
+    private var uploads: [UInt32: RawUpload] = [:]
     private let client: String
     private let opened = ContinuousClock.now
+    /// This connection, to the runtime's fair queue.
+    private let owner: UInt64
 
     /// A raw upload in progress: its decoder, and the samples it holds
     /// against its user's budget (`RawAudioBudget`).
-    private struct RawStream {
+    private struct RawUpload {
         var decoder: RawPCMDecoder
         let request: TranscribeRequest
         var reserved = 0
     }
 
-    /// Raw streams one connection may have open at once.
-    private static let maximumRawStreams = 4
+    /// Raw uploads one connection may have open at once.
+    private static let maximumRawUploads = 4
     /// Requests one connection may have in flight (queued, running, or
     /// uploading): one client cannot fill the queue that all clients share.
     static let maximumRequests = 16
 
     init(socket: UnixSocket, peer: UnixSocket.Credentials, context: DaemonContext) {
         connection = MessageConnection(socket: socket, maximumFrameSize: context.configuration.maximumFrameBytes)
-        responder = Responder(connection: connection)
+        responder = Responder(socket: socket)
         self.peer = peer
         self.context = context
         client = "uid=\(peer.uid) pid=\(peer.pid) comm=\(Self.command(of: peer.pid))"
+        owner = context.connectionID()
     }
 
     func run() {
         context.sessions.open(responder, socket: connection.socket)
         defer {
             for job in jobs.values { job.cancel() }
-            for id in Array(rawStreams.keys) { closeRawStream(id) }
+            for id in Array(uploads.keys) { closeRawUpload(id) }
             context.sessions.close(responder)
             connection.socket.shutdown()
         }
@@ -116,9 +119,9 @@ final class Session {
             throw ProtocolError(.malformedFrame, "hello may only come first")
         case .transcribe(let request):
             jobs = jobs.filter { !$0.value.isFinished }
-            let refusal: ProtocolError? = if request.requestID == 0 || jobs[request.requestID] != nil || rawStreams[request.requestID] != nil {
+            let refusal: ProtocolError? = if request.requestID == 0 || jobs[request.requestID] != nil || uploads[request.requestID] != nil {
                 ProtocolError(.badRequest, "request id \(request.requestID) is zero or in use")
-            } else if jobs.count + rawStreams.count >= Self.maximumRequests {
+            } else if jobs.count + uploads.count >= Self.maximumRequests {
                 ProtocolError(.busy, "this connection has \(Self.maximumRequests) requests in flight; send more as they finish")
             } else { nil }
             if let refusal {
@@ -128,28 +131,28 @@ final class Session {
             }
             switch request.source {
             case .descriptor: context.admitting { transcribeDescriptor(request) }
-            case .raw(let format): openRawStream(request, format: format)
+            case .raw(let format): openRawUpload(request, format: format)
             }
         case .audio(let id, let bytes):
-            guard rawStreams[id] != nil else {
-                return refuse(id, ProtocolError(.badRequest, "audio for request \(id), which is not an open raw stream"))
+            guard uploads[id] != nil else {
+                return refuse(id, ProtocolError(.badRequest, "audio for request \(id), which is not an open raw upload"))
             }
             do {
                 // In place: a copy of the stream would copy all its audio so far.
-                try rawStreams[id]!.decoder.append(bytes)
-                let held = rawStreams[id]!.decoder.sampleCount
-                try context.rawAudio.reserve(held - rawStreams[id]!.reserved, uid: peer.uid,
+                try uploads[id]!.decoder.append(bytes)
+                let held = uploads[id]!.decoder.sampleCount
+                try context.rawAudio.reserve(held - uploads[id]!.reserved, uid: peer.uid,
                                             seconds: context.configuration.maximumAudioSeconds)
-                rawStreams[id]!.reserved = held
+                uploads[id]!.reserved = held
             } catch {
-                closeRawStream(id)
+                closeRawUpload(id)
                 refuse(id, ProtocolError(describing: error))
             }
         case .audioEnd(let id):
-            guard var stream = rawStreams[id] else {
-                return refuse(id, ProtocolError(.badRequest, "end of audio for request \(id), which is not an open raw stream"))
+            guard var stream = uploads[id] else {
+                return refuse(id, ProtocolError(.badRequest, "end of audio for request \(id), which is not an open raw upload"))
             }
-            closeRawStream(id)
+            closeRawUpload(id)
             // The upload is the client's time, not the daemon's: the request's clock starts at its end.
             let received = ContinuousClock.now
             context.admitting {
@@ -162,8 +165,8 @@ final class Session {
             }
         case .cancel(let id):
             jobs[id]?.cancel()
-            if rawStreams[id] != nil {
-                closeRawStream(id)
+            if uploads[id] != nil {
+                closeRawUpload(id)
                 refuse(id, ProtocolError(.cancelled, "the request was cancelled"))
             }
         case .status:
@@ -198,9 +201,9 @@ final class Session {
         }
     }
 
-    private func openRawStream(_ request: TranscribeRequest, format: RawAudioFormat) {
-        guard rawStreams.count < Self.maximumRawStreams else {
-            return refuse(request.requestID, ProtocolError(.badRequest, "at most \(Self.maximumRawStreams) raw streams per connection"))
+    private func openRawUpload(_ request: TranscribeRequest, format: RawAudioFormat) {
+        guard uploads.count < Self.maximumRawUploads else {
+            return refuse(request.requestID, ProtocolError(.badRequest, "at most \(Self.maximumRawUploads) raw uploads per connection"))
         }
         do {
             guard let encoding = RawPCMFormat.Encoding(rawValue: format.encoding.name) else {
@@ -208,7 +211,7 @@ final class Session {
             }
             let pcm = try RawPCMFormat(encoding: encoding, sampleRate: Int(format.sampleRate), channels: Int(format.channels),
                                        limits: context.audioLimits)
-            rawStreams[request.requestID] = RawStream(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request)
+            uploads[request.requestID] = RawUpload(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request)
         } catch {
             refuse(request.requestID, ProtocolError(describing: error))
         }
@@ -221,7 +224,7 @@ final class Session {
                                           journal: context.journal, statistics: context.statistics)
             let job = Job(requestID: request.requestID, audio: audio, options: options,
                           interactive: RequestOptions.isInteractive(request, duration: audio.duration),
-                          delivery: delivery, received: received, audioDecoding: decoding)
+                          delivery: delivery, owner: owner, received: received, audioDecoding: decoding)
             try context.runtime.submit(job, maximumQueued: context.configuration.maximumQueued)
             jobs[request.requestID] = job
             responder.send(.accepted(requestID: request.requestID))
@@ -231,8 +234,8 @@ final class Session {
     }
 
     /// Ends a raw upload and gives its samples back to its user's budget.
-    private func closeRawStream(_ id: UInt32) {
-        guard let stream = rawStreams.removeValue(forKey: id) else { return }
+    private func closeRawUpload(_ id: UInt32) {
+        guard let stream = uploads.removeValue(forKey: id) else { return }
         context.rawAudio.release(stream.reserved, uid: peer.uid)
     }
 

@@ -11,15 +11,17 @@ import Testing
 /// socket: jobs in, outcomes out, and the counts that prove every stream
 /// came back.
 @Suite(.serialized) struct RuntimeTests {
-    /// Collects each job's outcome and lets the test wait for them.
+    /// Collects each job's outcome, in the order they come, and lets the test wait for them.
     final class Outcomes: JobDelivery {
         private let outcomes = Mutex<[UInt32: JobOutcome]>([:])
+        let order = Mutex<[UInt32]>([])
         private let arrived = DispatchSemaphore(value: 0)
 
         var isOpen: Bool { true }
         func progress(_ job: Job, done: Double, total: Double) {}
         func finish(_ job: Job, _ outcome: JobOutcome) {
             outcomes.withLock { $0[job.requestID] = outcome }
+            order.withLock { $0.append(job.requestID) }
             arrived.signal()
         }
 
@@ -36,11 +38,11 @@ import Testing
                     backend: try BackendSelection.select(choice: .cpu, discovery: .unavailable(reason: "test")).get())
     }
 
-    static func job(_ id: UInt32, beamSize: Int = 1, delivery: Outcomes) throws -> Job {
+    static func job(_ id: UInt32, beamSize: Int = 1, owner: UInt64 = 0, delivery: Outcomes) throws -> Job {
         var options = DecodingOptions()
         options.beamSize = beamSize
         return Job(requestID: id, audio: try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path),
-                   options: options, interactive: true, delivery: delivery, received: .now, audioDecoding: .zero)
+                   options: options, interactive: true, delivery: delivery, owner: owner, received: .now, audioDecoding: .zero)
     }
 
     static func text(_ outcome: JobOutcome?) -> String {
@@ -102,5 +104,16 @@ import Testing
             try runtime.submit(try Self.job(9, delivery: outcomes), maximumQueued: 8)
         }
         #expect(runtime.counts.leaked == 0)
+    }
+
+    /// One connection's five queued jobs once ran before another's one; owners now take turns.
+    @Test func ownersTakeTurnsSoOneQueueCannotHoldBackAnother() throws {
+        let runtime = try Self.runtime(streams: 1)
+        let outcomes = Outcomes()
+        for id in 1...5 { try runtime.submit(try Self.job(UInt32(id), owner: 1, delivery: outcomes), maximumQueued: 16) }
+        try runtime.submit(try Self.job(99, owner: 2, delivery: outcomes), maximumQueued: 16)
+        _ = outcomes.wait(for: 6)
+        let order = outcomes.order.withLock { $0 }
+        #expect(order.firstIndex(of: 99)! <= 2, "the second owner's job came \(order)")
     }
 }

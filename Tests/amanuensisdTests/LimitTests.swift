@@ -109,9 +109,9 @@ import Testing
     }
 
     /// Raw audio was held at its input rate, 4 h allowed per stream and 4
-    /// streams a connection. A user's raw streams together now hold at most
+    /// streams a connection. A user's raw uploads together now hold at most
     /// `max_audio_seconds`, and a stream past it ends with a clear error.
-    @Test func rawStreamsAreBoundedPerStreamAndPerUser() throws {
+    @Test func rawUploadsAreBoundedPerUploadAndPerUser() throws {
         let daemon = try DaemonHarness()
         try daemon.start(configuration: "max_audio_seconds = 10\n")
         let second = [UInt8](repeating: 0, count: 32_000)
@@ -124,17 +124,20 @@ import Testing
         try other.hello()
         try open(first, 1)
         for _ in 0..<6 { try first.send(.audio(requestID: 1, bytes: second)) }
+        // Sessions run side by side: the pong says the first upload's audio is held.
+        try first.send(.ping(nonce: 9))
+        while let message = try first.receive(), message != .pong(nonce: 9) {}
         try open(other, 1)
         var refusal: ProtocolError?
         for _ in 0..<6 { try other.send(.audio(requestID: 1, bytes: second)) }
         try other.send(.ping(nonce: 1))
         while let message = try other.receive() {
-            // The first error is the refusal; audio after it is for a stream that is gone.
+            // The first error is the refusal; audio after it is for an upload that is gone.
             if case .error(1, let error) = message, refusal == nil { refusal = error }
             if case .pong = message { break }
         }
         #expect(refusal?.code == .audioTooLong && refusal?.message.contains("together") == true, "\(String(describing: refusal))")
-        // Ending the first stream gives its audio back: the other user's budget is whole again.
+        // Ending the first upload gives its audio back: the other user's budget is whole again.
         try first.send(.audioEnd(requestID: 1))
         var answered = false
         while let message = try first.receive() {
@@ -151,7 +154,7 @@ import Testing
             if case .error(2, let error) = message { Issue.record("\(error)"); break }
         }
         #expect(result?.duration == 6)
-        // One stream alone past the limit.
+        // One upload alone past the limit.
         let long = try daemon.amctl(["transcribe", "--raw", "s16le:16000:1", "-"],
                                     standardInput: Data(repeating: 0, count: 11 * 32_000))
         #expect(long.status == 1 && long.standardError.contains("longer than the limit"), "\(long.standardError)")

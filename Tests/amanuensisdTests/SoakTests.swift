@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Two minutes of mixed load (short and long files, silence, raw streams,
+/// Two minutes of mixed load (short and long files, silence, raw uploads,
 /// clients killed mid-request, SIGHUPs) through the real socket: nothing
 /// fails that was not killed, and every stream comes back.
 @Suite struct SoakTests {

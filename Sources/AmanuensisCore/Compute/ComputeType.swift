@@ -1,9 +1,9 @@
 /// The arithmetic of the encoder's matrix products, chosen when a model is
 /// loaded (weights are converted once, to this type).
 ///
-/// There is no `bfloat16`: oneDNN 2.6, Debian 12's, runs bf16 products on this
-/// class of CPU (Zen 5) at about 60 % of its float32 speed, so offering it
-/// would only be slower. `int8` uses the VNNI dot products, about 3.5× float32.
+/// There is no `bfloat16`: Debian 12's oneDNN 2.6 ran bf16 products slower
+/// than float32 on a CPU with AVX512-BF16 but no AMX, so offering it there
+/// would only be slower. `int8` uses the CPU's VNNI dot products where it has them.
 public enum ComputeType: String, CaseIterable, Sendable {
     /// Exact against the reference implementations (within rounding).
     case float32

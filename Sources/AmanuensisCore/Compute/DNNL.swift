@@ -2,6 +2,8 @@ import CDNNL
 
 /// The process's oneDNN CPU engine, and the one way its status codes are checked.
 enum DNNL {
+    /// An opaque pointer, so not Sendable to Swift; oneDNN's engine is safe to
+    /// share between threads, and this one is made once and never changed.
     nonisolated(unsafe) static let engine: dnnl_engine_t = {
         var engine: dnnl_engine_t?
         check(dnnl_engine_create(&engine, dnnl_cpu, 0), "creating the CPU engine")
@@ -30,15 +32,16 @@ enum DNNL {
     }
 }
 
-/// A oneDNN stream: one per encoder, used by one thread at a time.
-final class DNNLStream: @unchecked Sendable {
-    let stream: dnnl_stream_t
+/// What oneDNN runs primitives on (its "stream"): one per encoder, used by
+/// one thread at a time.
+final class DNNLExecutor {
+    let handle: dnnl_stream_t
 
     init() {
-        var stream: dnnl_stream_t?
-        DNNL.check(dnnl_stream_create(&stream, DNNL.engine, dnnl_stream_default_flags.rawValue), "creating a stream")
-        self.stream = stream!
+        var handle: dnnl_stream_t?
+        DNNL.check(dnnl_stream_create(&handle, DNNL.engine, dnnl_stream_default_flags.rawValue), "creating an executor")
+        self.handle = handle!
     }
 
-    deinit { dnnl_stream_destroy(stream) }
+    deinit { dnnl_stream_destroy(handle) }
 }

@@ -5,8 +5,9 @@
 /// window, so the hot path never allocates. Alignment keeps oneDNN's and the
 /// kernels' vector loads on cache-line boundaries.
 ///
-/// Immutable after it is filled in the model's case; a workspace's buffers are
-/// owned by one stream at a time. The pointer never escapes the owner's lifetime
+/// Unchecked Sendable, because it owns raw memory: immutable after it is
+/// filled in the model's case; a workspace's buffers are owned by one stream
+/// at a time. The pointer never escapes the owner's lifetime
 /// in correct use: callers hold the buffer while they use `pointer`.
 public final class FloatBuffer: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>

@@ -4,6 +4,9 @@ import AmanuensisKernels
 /// memory: values that are read far more than they are used for arithmetic
 /// (the 51 864-row embedding, the cross-attention keys and values every
 /// decoding step reads) at half the size of float32.
+///
+/// Unchecked Sendable, as `FloatBuffer`: the model's are written once at load
+/// and then only read; a stream's are used by one thread at a time.
 final class HalfBuffer: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UInt16>
     let count: Int

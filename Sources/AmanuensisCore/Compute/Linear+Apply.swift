@@ -15,7 +15,7 @@ extension Linear {
         // A decoding step has a row or a few: then the cost is reading the
         // weights, and the float16 copy halves it.
         if rows <= Self.halfPrecisionRows {
-            CPUKernels.selected.logits_f16(half.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
+            CPUKernels.selected.dot_rows_f16(half.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
             return
         }
         Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,

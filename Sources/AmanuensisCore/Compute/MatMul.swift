@@ -12,6 +12,10 @@ import CDNNL
 /// quantized per output row here; each call quantizes its input with one scale
 /// (`Call`), which fits the encoder, whose products mostly read layer-normed
 /// rows of like magnitude.
+///
+/// Unchecked Sendable: it holds oneDNN handles (opaque pointers) to a
+/// primitive and weights made once at load; oneDNN executes one primitive
+/// from several threads, each with its own `DNNLExecutor` and buffers.
 final class MatMul: @unchecked Sendable {
     enum Epilogue {
         case none
@@ -132,10 +136,10 @@ final class MatMul: @unchecked Sendable {
         var reorder: dnnl_primitive_t?
         DNNL.check(dnnl_primitive_create(&reorder, reorderDescriptor), "creating the weights reorder")
         defer { dnnl_primitive_destroy(reorder) }
-        let stream = DNNLStream()
+        let executor = DNNLExecutor()
         var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: source), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: target)]
-        DNNL.check(dnnl_primitive_execute(reorder, stream.stream, 2, &arguments), "reordering weights")
-        DNNL.check(dnnl_stream_wait(stream.stream), "waiting for the reorder")
+        DNNL.check(dnnl_primitive_execute(reorder, executor.handle, 2, &arguments), "reordering weights")
+        DNNL.check(dnnl_stream_wait(executor.handle), "waiting for the reorder")
     }
 
     /// One stream's binding of this product to its own buffers: the memory
@@ -184,11 +188,11 @@ final class MatMul: @unchecked Sendable {
 
         deinit { for memory in memories { dnnl_memory_destroy(memory) } }
 
-        func run(on stream: DNNLStream) {
+        func run(on executor: DNNLExecutor) {
             if let quantized, let inputScale {
                 inputScale[0] = CPUKernels.selected.quantize_s8(source, quantized, matMul.rows * matMul.inputs)
             }
-            DNNL.check(dnnl_primitive_execute(matMul.primitive, stream.stream, Int32(arguments.count), &arguments), "running a matmul")
+            DNNL.check(dnnl_primitive_execute(matMul.primitive, executor.handle, Int32(arguments.count), &arguments), "running a matmul")
         }
     }
 }

@@ -132,7 +132,7 @@ public final class DecoderPass {
     /// logits, the vocabulary shared out over the team.
     private func projectToVocabulary<Steps: Collection<DecoderStep>>(_ steps: Steps) {
         let d = dimensions
-        let chunk = CPUKernels.logitsRows
+        let chunk = CPUKernels.dotRowsX
         CPUKernels.parallelRows(d.vocabularySize) { _, share in
             for tile in stride(from: share.lowerBound, to: share.upperBound, by: Self.vocabularyTile) {
                 let end = min(tile + Self.vocabularyTile, share.upperBound)
@@ -142,10 +142,10 @@ public final class DecoderPass {
                         let logits = step.state.logits.pointer + start * d.vocabularySize
                         let rows = min(chunk, step.logitRows.count - start)
                         if let quantized = model.weights.quantizedEmbedding {
-                            CPUKernels.selected.logits_s8(quantized.pointer, quantized.scales.pointer, x, logits, rows,
+                            CPUKernels.selected.dot_rows_s8(quantized.pointer, quantized.scales.pointer, x, logits, rows,
                                                           d.width, tile, end, d.vocabularySize, 0)
                         } else {
-                            CPUKernels.selected.logits_f16(model.weights.embedding.pointer, x, logits, rows,
+                            CPUKernels.selected.dot_rows_f16(model.weights.embedding.pointer, x, logits, rows,
                                                            d.width, tile, end, d.vocabularySize, 0)
                         }
                     }
@@ -195,9 +195,9 @@ public final class DecoderPass {
                 for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
             }
             let keys = step.state.crossAttention(layer: layer, head: head, values: false)
-            for first in stride(from: 0, to: rows, by: CPUKernels.logitsRows) {
-                kernels.logits_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
-                                   min(CPUKernels.logitsRows, rows - first), headWidth, 0, positions, positions, 0)
+            for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
+                kernels.dot_rows_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
+                                   min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
             }
             kernels.softmax_rows(scores.pointer, rows, positions, positions)
             kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores.pointer,

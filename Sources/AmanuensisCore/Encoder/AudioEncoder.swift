@@ -11,7 +11,7 @@ import AmanuensisKernels
 /// over the window's rows like its own, sharing their scratch.
 public final class AudioEncoder {
     let model: WhisperModel
-    private let stream = DNNLStream()
+    private let executor = DNNLExecutor()
     /// The products' shared scratchpad, and the int8 inputs (`int8` only).
     private let scratchpad: UnsafeMutableRawPointer
     private let quantized: UnsafeMutablePointer<Int8>?
@@ -101,7 +101,7 @@ public final class AudioEncoder {
     /// window, `[audioPositions, keys | values]`, in scratch that the next
     /// call or window overwrites.
     func crossKeysAndValues(layer: Int) -> UnsafePointer<Float> {
-        crossKeyValues[layer].run(on: stream)
+        crossKeyValues[layer].run(on: executor)
         return UnsafePointer(feedForward.pointer)
     }
 
@@ -118,7 +118,7 @@ public final class AudioEncoder {
                 }
             }
         }
-        stem.conv1.run(on: stream)
+        stem.conv1.run(on: executor)
         // conv2, stride 2, padding 1: columns[p, c·3 + k] = hidden[2p + k − 1, c].
         let hiddenColumns = 3 * d.width
         for p in 0..<d.audioPositions {
@@ -129,7 +129,7 @@ public final class AudioEncoder {
                 }
             }
         }
-        stem.conv2.run(on: stream)
+        stem.conv2.run(on: executor)
         am_add_f32(model.weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)
     }
 
@@ -176,14 +176,14 @@ public final class AudioEncoder {
         let d = dimensions
         let rows = d.audioPositions, width = d.width
         layer.attentionNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-        products.queryKeyValue.run(on: stream)
+        products.queryKeyValue.run(on: executor)
         selfAttention()
-        products.attentionOutput.run(on: stream)
+        products.attentionOutput.run(on: executor)
         addResidual()
 
         layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-        products.feedForwardIn.run(on: stream)
-        products.feedForwardOut.run(on: stream)
+        products.feedForwardIn.run(on: executor)
+        products.feedForwardOut.run(on: executor)
         addResidual()
     }
 

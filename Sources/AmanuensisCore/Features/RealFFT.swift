@@ -5,7 +5,8 @@ import CFFTW
 /// FFTW's planner is not thread-safe but executing a plan on new arrays is;
 /// a global `let` is initialized exactly once, so the plan is made once and
 /// then used concurrently through `fftwf_execute_dft_r2c`. `FFTW_UNALIGNED`
-/// lets callers pass any buffers.
+/// lets callers pass any buffers. Unchecked Sendable for that reason: the
+/// plan is an FFTW pointer that FFTW, not Swift, makes safe to share.
 final class RealFFT: @unchecked Sendable {
     static let whisper = RealFFT(size: AudioConstants.fftSize)
 

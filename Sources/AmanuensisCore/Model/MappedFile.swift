@@ -3,6 +3,8 @@ import Glibc
 /// A whole file mapped read-only into memory. Model weights are read once at
 /// load time straight from the page cache instead of through a copy; the
 /// mapping lives exactly as long as this owner.
+///
+/// Unchecked Sendable: a read-only mapping behind a pointer; nothing writes it.
 final class MappedFile: @unchecked Sendable {
     let path: String
     let bytes: UnsafeRawBufferPointer

@@ -11,7 +11,9 @@ struct BPEEncoder: Sendable {
     }
 
     /// GPT-2's split: contractions, letters, digits, other symbols, each with
-    /// an optional leading space, then runs of whitespace.
+    /// an optional leading space, then runs of whitespace. `Regex` is not
+    /// Sendable; this one is made once and only matched with after, which
+    /// does not change it, so it is shared as is.
     nonisolated(unsafe) private static let pretokenizer = try! Regex(
         #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
     ).matchingSemantics(.unicodeScalar)

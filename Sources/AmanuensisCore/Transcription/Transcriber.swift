@@ -63,10 +63,10 @@ public final class Transcriber {
     public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, timed: Bool = true,
                            isCancelled: @escaping () -> Bool = { false },
                            progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
-        var run = try Run(model: model, state: state, steps: steps, options: options ?? self.options)
-        run.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
-        run.search.isCancelled = isCancelled
-        let options = run.options
+        var plan = try DecodingPlan(model: model, state: state, steps: steps, options: options ?? self.options)
+        plan.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
+        plan.search.isCancelled = isCancelled
+        let options = plan.options
         let usual = self.options.sequences
         defer { if options.sequences > usual { state.release(sequencesFrom: usual) } }
         let samples = audio.samples
@@ -94,7 +94,7 @@ public final class Transcriber {
             let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
             statistics.windows += 1
             let hop = AudioConstants.hopLength
-            if run.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
+            if plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
                 statistics.silentWindows[.quiet, default: 0] += 1
                 seek += frames
                 continue
@@ -109,13 +109,13 @@ public final class Transcriber {
             }
             let encoding = statistics.timer.end(.encoder, started)
 
-            let prompt = try run.makePrompt(previous: history[promptResetSince...])
+            let prompt = try plan.makePrompt(previous: history[promptResetSince...])
             let tokensBefore = statistics.timer.tokens
             started = statistics.timer.begin()
             let (result, verdict) = try ComputeThreads.singleThreaded {
-                let result = try run.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
+                let result = try plan.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
                                                         statistics: &statistics)
-                return (result, try run.judge(result, prompt: prompt))
+                return (result, try plan.judge(result, prompt: prompt))
             }
             let decoding = statistics.timer.end(.decoder, started)
             statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
@@ -126,7 +126,7 @@ public final class Transcriber {
                 continue
             }
             started = statistics.timer.begin()
-            let (pieces, nextSeek) = run.splitter.split(result.tokens, seek: seek, frames: frames)
+            let (pieces, nextSeek) = plan.splitter.split(result.tokens, seek: seek, frames: frames)
             for piece in pieces {
                 let text = model.tokenizer.decode(piece.tokens)
                 guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
@@ -152,7 +152,7 @@ public final class Transcriber {
 
 /// What one call decodes with: its options, and the search, filters and
 /// rules built from them over the stream's decoder state.
-private struct Run {
+private struct DecodingPlan {
     let model: WhisperModel
     let options: DecodingOptions
     var search: TokenSearch

@@ -38,27 +38,28 @@ float am_logsumexp_f32(const float *x, size_t count);
 /* Index of the largest value (the first one on ties). */
 size_t am_argmax_f32(const float *x, size_t count);
 
-/* logits[r · vocabulary + v] (+)= x[r] · embedding[v] for v in [first, last),
- * with `embedding` float16 `[vocabulary, width]` and `rows` rows of x; with
- * `accumulate` the products are added to what `logits` holds. The same
- * product serves every linear layer of a decoding step (few rows, float16
- * weights `[outputs, inputs]`), where reading the weights is the cost. The
- * range lets callers split the work between threads. The vector variants
- * take at most AM_LOGITS_F16_ROWS rows; more run the scalar reference. */
-#define AM_LOGITS_F16_ROWS 8
-typedef void (*am_logits_f16_fn)(const uint16_t *embedding, const float *x, float *logits,
-                                 size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate);
-void am_logits_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_logits_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_logits_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+/* out[r · count + v] (+)= x[r] · table[v] for v in [first, last), with
+ * `table` float16 `[count, width]` and `rows` rows of x; with `accumulate`
+ * the products are added to what `out` holds. It serves the vocabulary
+ * projection (the table is the embedding), the cross-attention scores (the
+ * keys) and every linear layer of a decoding step (few rows, float16 weights
+ * `[outputs, inputs]`), where reading the table is the cost. The range lets
+ * callers split the work between threads. The vector variants take at most
+ * AM_DOT_ROWS_X rows of x; more run the scalar reference. */
+#define AM_DOT_ROWS_X 8
+typedef void (*am_dot_rows_f16_fn)(const uint16_t *table, const float *x, float *out,
+                                   size_t rows, size_t width, size_t first, size_t last, size_t count, int accumulate);
+void am_dot_rows_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
-/* The same product over an int8 embedding with one scale a row:
- * logits[r · vocabulary + v] (+)= scales[v] · (x[r] · embedding[v]). */
-typedef void (*am_logits_s8_fn)(const int8_t *embedding, const float *scales, const float *x, float *logits,
-                                size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate);
-void am_logits_s8_c(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_logits_s8_avx2(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_logits_s8_avx512(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+/* The same over an int8 table with one scale a row:
+ * out[r · count + v] (+)= scales[v] · (x[r] · table[v]). */
+typedef void (*am_dot_rows_s8_fn)(const int8_t *table, const float *scales, const float *x, float *out,
+                                  size_t rows, size_t width, size_t first, size_t last, size_t count, int accumulate);
+void am_dot_rows_s8_c(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_s8_avx2(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_s8_avx512(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
 /* The variants of am_f32_to_f16, with its rounding, for the hot paths. */
 typedef void (*am_f32_to_f16_fn)(const float *src, void *dst, size_t count);
@@ -135,8 +136,8 @@ int am_omp_max_threads(void);
 /* The kernels of one instruction set. */
 typedef struct {
     const char *isa;
-    am_logits_f16_fn logits_f16;
-    am_logits_s8_fn logits_s8;
+    am_dot_rows_f16_fn dot_rows_f16;
+    am_dot_rows_s8_fn dot_rows_s8;
     am_weighted_f16_fn weighted_f16;
     am_f32_to_f16_fn f32_to_f16;
     am_softmax_rows_fn softmax_rows;

@@ -62,9 +62,9 @@ final class StepBatcher: Sendable {
         let pass = DecoderPass(model: model)
         bytes = pass.bytes
         self.pass = UnsafeTransfer(pass)
-        // At the daemon's own priority: nice 10 gathered larger passes on an
-        // idle machine, but let any busy program starve every stream's
-        // decoding (88-174 ms a token beside two busy loops at nice 0).
+        // At the daemon's own priority: a nice value gathered larger passes
+        // on an idle machine, but let any busy program at normal priority
+        // starve every stream's decoding, and a desktop is never idle.
         NamedThread.start("amanuensis-decoder") { [self] in ComputeThreads.singleThreaded { serve() } }
     }
 

@@ -12,6 +12,8 @@ public final class Job: Sendable {
     /// Waits in the interactive queue, which is always served first.
     public let interactive: Bool
     public let delivery: any JobDelivery
+    /// Who asked (a connection): jobs of owners with fewer running go first.
+    public let owner: UInt64
     /// When the request arrived and how long its audio took to decode.
     public let received: ContinuousClock.Instant
     public let audioDecoding: Duration
@@ -19,12 +21,13 @@ public final class Job: Sendable {
     private let finished = Atomic(false)
 
     public init(requestID: UInt32, audio: AudioSamples, options: DecodingOptions, interactive: Bool,
-                delivery: any JobDelivery, received: ContinuousClock.Instant, audioDecoding: Duration) {
+                delivery: any JobDelivery, owner: UInt64 = 0, received: ContinuousClock.Instant, audioDecoding: Duration) {
         self.requestID = requestID
         self.audio = audio
         self.options = options
         self.interactive = interactive
         self.delivery = delivery
+        self.owner = owner
         self.received = received
         self.audioDecoding = audioDecoding
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// Every instruction-set variant of a kernel computes what its scalar
 /// reference computes, on shapes with and without a vector-width tail.
-@Suite struct LogitsKernelTests {
+@Suite struct DotRowsKernelTests {
     @Test(arguments: [(1, 384), (5, 512), (8, 64), (9, 384), (2, 40)])
     func variantsMatchTheReference(rows: Int, width: Int) {
         var generator = SystemRandomNumberGenerator()
@@ -14,9 +14,9 @@ import Testing
         am_f32_to_f16(weights, &halves, weights.count)
         let x = (0..<(rows * width)).map { _ in Float.random(in: -2...2, using: &generator) }
         var reference = [Float](repeating: 0, count: rows * vocabulary)
-        am_logits_f16_c(halves, x, &reference, rows, width, 0, vocabulary, vocabulary, 0)
+        am_dot_rows_f16_c(halves, x, &reference, rows, width, 0, vocabulary, vocabulary, 0)
         for table in KernelTables.runnable.dropFirst() {
-            let name = String(cString: table.isa), kernel = table.logits_f16!
+            let name = String(cString: table.isa), kernel = table.dot_rows_f16!
             var ours = [Float](repeating: 0, count: rows * vocabulary)
             kernel(halves, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
             let largest = zip(ours, reference).map { abs($0 - $1) }.max()!
@@ -45,10 +45,10 @@ import Testing
         for table in KernelTables.runnable {
             let name = String(cString: table.isa)
             var ours = [Float](repeating: 0, count: rows * vocabulary)
-            table.logits_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
+            table.dot_rows_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
             let largest = zip(ours, exact).map { abs(Double($0) - $1) }.max()!
             #expect(largest <= 1e-3, "\(name), \(rows)×\(width): max difference \(largest)")
-            table.logits_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 1)
+            table.dot_rows_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 1)
             let doubled = zip(ours, exact).map { abs(Double($0) - 2 * $1) }.max()!
             #expect(doubled <= 2e-3, "\(name) accumulating: max difference \(doubled)")
         }

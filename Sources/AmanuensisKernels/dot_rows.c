@@ -1,10 +1,11 @@
 /*
- * The decoder's output projection, logits = x · Eᵀ, with the embedding E kept
- * in float16 as the model stores it: the largest read of every token (51 864
- * rows), halved against float32 and exact, since the weights are float16.
- * With the int8 compute type E is int8 with one scale a row, as CTranslate2
- * keeps it, and the read halves again; the products stay float32. Each
- * embedding row is read once and dotted with every row of x.
+ * Each row of x dotted with the rows [first, last) of a table, float16 or
+ * int8 with one scale a row: the decoder's output projection (the table is
+ * the embedding, the largest read of every token: 51 864 rows, halved against
+ * float32 and exact, since the weights are float16; with the int8 compute
+ * type halved again, as CTranslate2 keeps it), its cross-attention scores
+ * and its linear layers. Each table row is read once and dotted with every
+ * row of x; the products stay float32.
  *
  * The vector body is written once, on the compiler's generic vectors, and
  * compiled for AVX2 with 8 lanes and for AVX-512 with 16 (dispatch.c picks);
@@ -18,61 +19,61 @@ static inline void store(float *target, float value, int accumulate) {
     *target = accumulate ? *target + value : value;
 }
 
-/* The embedding's element types: float16, or int8 with one scale a row. */
+/* The table's element types: float16, or int8 with one scale a row. */
 enum { HALF, BYTE };
 
 /* Embedding row v's scale: 1 for float16. */
 INLINE float row_scale(const float *scales, size_t v) { return scales ? scales[v] : 1.0f; }
 
 /* Scalar reference: the meaning of every variant. */
-INLINE void logits_c(const void *embedding, const int kind, const float *scales, const float *x, float *logits,
-                     size_t rows, size_t width, size_t first, size_t last, size_t vocabulary, int accumulate) {
+INLINE void dot_rows_c(const void *table, const int kind, const float *scales, const float *x, float *out,
+                     size_t rows, size_t width, size_t first, size_t last, size_t count, int accumulate) {
     float row[width];
     for (size_t v = first; v < last; v++) {
         if (kind == HALF) {
-            am_f16_to_f32((const uint16_t *)embedding + v * width, row, width);
+            am_f16_to_f32((const uint16_t *)table + v * width, row, width);
         } else {
-            for (size_t i = 0; i < width; i++) row[i] = (float)((const int8_t *)embedding)[v * width + i];
+            for (size_t i = 0; i < width; i++) row[i] = (float)((const int8_t *)table)[v * width + i];
         }
         for (size_t r = 0; r < rows; r++) {
             float sum = 0.0f;
             for (size_t i = 0; i < width; i++) sum += x[r * width + i] * row[i];
-            store(logits + r * vocabulary + v, sum * row_scale(scales, v), accumulate);
+            store(out + r * count + v, sum * row_scale(scales, v), accumulate);
         }
     }
 }
 
-enum { MAXIMUM_ROWS = AM_LOGITS_F16_ROWS, BLOCK = 4 };
+enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, BLOCK = 4 };
 
 /* Embedding row v. */
-INLINE const void *embedding_row(const void *embedding, const int kind, size_t v, size_t width) {
-    return kind == HALF ? (const void *)((const uint16_t *)embedding + v * width) : (const void *)((const int8_t *)embedding + v * width);
+INLINE const void *embedding_row(const void *table, const int kind, size_t v, size_t width) {
+    return kind == HALF ? (const void *)((const uint16_t *)table + v * width) : (const void *)((const int8_t *)table + v * width);
 }
 
-/* LANES weights of embedding row `row` from element `i`, as floats. */
+/* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
     ((kind) == HALF ? HALVES(LANES, (const uint16_t *)(row) + (i)) : BYTES(LANES, (const int8_t *)(row) + (i)))
 
-/* The vector body, logits_<suffix>, on vectors of LANES floats; widths that
+/* The vector body, dot_rows_<suffix>, on vectors of LANES floats; widths that
  * are not a multiple of LANES, more than MAXIMUM_ROWS rows and the last
- * embedding rows of a block run the scalar reference.
+ * table rows of a block run the scalar reference.
  *
- * One row of x (greedy search) takes four embedding rows at a time: a single
+ * One row of x (greedy search) takes four table rows at a time: a single
  * accumulator would be one chain of dependent FMAs, bound by their latency;
  * four rows give four independent chains. Several rows of x (beam search,
- * sampling, a batched pass) are independent chains already: each embedding
+ * sampling, a batched pass) are independent chains already: each table
  * row is converted once and dotted with all of them. */
-#define LOGITS_VECTOR(suffix, target, LANES)                                                                       \
-    target INLINE void logits_##suffix(const void *embedding, const int kind, const float *scales, const float *x, \
-                                       float *logits, size_t rows, size_t width, size_t first, size_t last,         \
-                                       size_t vocabulary, int accumulate) {                                         \
+#define DOT_ROWS_VECTOR(suffix, target, LANES)                                                                       \
+    target INLINE void dot_rows_##suffix(const void *table, const int kind, const float *scales, const float *x, \
+                                       float *out, size_t rows, size_t width, size_t first, size_t last,         \
+                                       size_t count, int accumulate) {                                         \
         if (rows > MAXIMUM_ROWS || width % LANES != 0) {                                                           \
-            logits_c(embedding, kind, scales, x, logits, rows, width, first, last, vocabulary, accumulate);       \
+            dot_rows_c(table, kind, scales, x, out, rows, width, first, last, count, accumulate);       \
             return;                                                                                                \
         }                                                                                                          \
         if (rows > 1) {                                                                                            \
             for (size_t v = first; v < last; v++) {                                                                \
-                const void *e = embedding_row(embedding, kind, v, width);                                          \
+                const void *e = embedding_row(table, kind, v, width);                                          \
                 vec##LANES sums[MAXIMUM_ROWS];                                                                     \
                 for (size_t r = 0; r < rows; r++) sums[r] = (vec##LANES){0};                                       \
                 for (size_t i = 0; i < width; i += LANES) {                                                        \
@@ -80,7 +81,7 @@ INLINE const void *embedding_row(const void *embedding, const int kind, size_t v
                     for (size_t r = 0; r < rows; r++) sums[r] += LOAD(LANES, x + r * width + i) * w;               \
                 }                                                                                                  \
                 for (size_t r = 0; r < rows; r++)                                                                  \
-                    store(logits + r * vocabulary + v, sum##LANES(sums[r]) * row_scale(scales, v), accumulate);    \
+                    store(out + r * count + v, sum##LANES(sums[r]) * row_scale(scales, v), accumulate);    \
             }                                                                                                      \
             return;                                                                                                \
         }                                                                                                          \
@@ -90,28 +91,28 @@ INLINE const void *embedding_row(const void *embedding, const int kind, size_t v
             for (size_t i = 0; i < width; i += LANES) {                                                            \
                 const vec##LANES xi = LOAD(LANES, x + i);                                                          \
                 for (size_t b = 0; b < BLOCK; b++)                                                                 \
-                    sums[b] += xi * WEIGHTS(LANES, embedding_row(embedding, kind, v + b, width), kind, i);         \
+                    sums[b] += xi * WEIGHTS(LANES, embedding_row(table, kind, v + b, width), kind, i);         \
             }                                                                                                      \
             for (size_t b = 0; b < BLOCK; b++)                                                                     \
-                store(logits + v + b, sum##LANES(sums[b]) * row_scale(scales, v + b), accumulate);                 \
+                store(out + v + b, sum##LANES(sums[b]) * row_scale(scales, v + b), accumulate);                 \
         }                                                                                                          \
-        if (v < last) logits_c(embedding, kind, scales, x, logits, rows, width, v, last, vocabulary, accumulate);  \
+        if (v < last) dot_rows_c(table, kind, scales, x, out, rows, width, v, last, count, accumulate);  \
     }
 
-LOGITS_VECTOR(avx2, AM_AVX2, 8)
-LOGITS_VECTOR(avx512, AM_AVX512, 16)
+DOT_ROWS_VECTOR(avx2, AM_AVX2, 8)
+DOT_ROWS_VECTOR(avx512, AM_AVX512, 16)
 
-#define AM_LOGITS(suffix, target, body)                                                                          \
-    target void am_logits_f16_##suffix(const uint16_t *embedding, const float *x, float *logits, size_t rows,    \
-                                       size_t width, size_t first, size_t last, size_t vocabulary, int accumulate) { \
-        body(embedding, HALF, NULL, x, logits, rows, width, first, last, vocabulary, accumulate);                \
+#define AM_DOT_ROWS(suffix, target, body)                                                                          \
+    target void am_dot_rows_f16_##suffix(const uint16_t *table, const float *x, float *out, size_t rows,    \
+                                       size_t width, size_t first, size_t last, size_t count, int accumulate) { \
+        body(table, HALF, NULL, x, out, rows, width, first, last, count, accumulate);                \
     }                                                                                                            \
-    target void am_logits_s8_##suffix(const int8_t *embedding, const float *scales, const float *x, float *logits, \
-                                      size_t rows, size_t width, size_t first, size_t last, size_t vocabulary,   \
+    target void am_dot_rows_s8_##suffix(const int8_t *table, const float *scales, const float *x, float *out, \
+                                      size_t rows, size_t width, size_t first, size_t last, size_t count,   \
                                       int accumulate) {                                                          \
-        body(embedding, BYTE, scales, x, logits, rows, width, first, last, vocabulary, accumulate);              \
+        body(table, BYTE, scales, x, out, rows, width, first, last, count, accumulate);              \
     }
 
-AM_LOGITS(c, , logits_c)
-AM_LOGITS(avx2, AM_AVX2, logits_avx2)
-AM_LOGITS(avx512, AM_AVX512, logits_avx512)
+AM_DOT_ROWS(c, , dot_rows_c)
+AM_DOT_ROWS(avx2, AM_AVX2, dot_rows_avx2)
+AM_DOT_ROWS(avx512, AM_AVX512, dot_rows_avx512)
