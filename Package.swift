@@ -36,7 +36,7 @@ let package = Package(
         // The only target that starts threads or holds pools: streams, workers, batching, backends.
         .target(
             name: "AmanuensisRuntime",
-            dependencies: ["AmanuensisCore", "AmanuensisProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "CPosixShim", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "amanuensisd",

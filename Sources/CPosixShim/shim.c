@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CPosixShim.h"
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -77,4 +78,11 @@ int CPosixShim_accept_cloexec(int socket) {
 int CPosixShim_unread_bytes(int socket) {
     int count = 0;
     return ioctl(socket, FIONREAD, &count) == 0 ? count : -1;
+}
+
+void CPosixShim_name_this_thread(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
 }

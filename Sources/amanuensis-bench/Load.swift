@@ -14,8 +14,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Drive a running amanuensisd with concurrent clients; prints JSON.")
 
-        @Option(help: "The daemon's socket.")
-        var socket: String = ProcessInfo.processInfo.environment["AMANUENSIS_SOCKET"] ?? "/run/amanuensis/amanuensisd.sock"
+        @OptionGroup var daemon: SocketOption
 
         @Option(help: "Concurrent clients, each on its own connection.")
         var clients = 4
@@ -36,7 +35,7 @@ extension Bench {
             let started = ContinuousClock.now
             let threads = (0..<clients).map { _ in
                 let done = DispatchSemaphore(value: 0)
-                NamedThread.start("amanuensis-bench-client") { [socket, clip, requests] in
+                NamedThread.start("amanuensis-bench-client") { [socket = daemon.socket, clip, requests] in
                     defer { done.signal() }
                     Self.client(socket: socket, clip: clip, requests: requests, tally: tally, daemonPID: daemonPID)
                 }
@@ -50,7 +49,7 @@ extension Bench {
                 errors: result.errors, busyRetries: result.busyRetries, latencyMilliseconds: Summary(result.latencies),
                 wallSeconds: wall,
                 audioSecondsPerSecond: result.audioSeconds / wall,
-                daemonPeakRSSBytes: PeakMemory.residentBytes(pid: daemonPID.withLock { $0 }))
+                daemonPeakRSSBytes: ProcessMemory.peakBytes(pid: daemonPID.withLock { $0 }))
             print(try JSONOutput.encode(report))
         }
 

@@ -65,7 +65,7 @@ extension Bench {
             }
             let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
                                       beamSize: beamSize, computeType: model.computeType.rawValue,
-                                      parallelDecoding: parallelDecoding, peakRSSBytes: PeakMemory.residentBytes(),
+                                      parallelDecoding: parallelDecoding, peakRSSBytes: ProcessMemory.peakBytes(),
                                       files: results)
             print(try JSONOutput.encode(report))
         }

@@ -14,8 +14,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Drive a running amanuensisd with mixed load for a while; prints JSON, exits 1 on a failure or a leak.")
 
-        @Option(help: "The daemon's socket.")
-        var socket: String = ProcessInfo.processInfo.environment["AMANUENSIS_SOCKET"] ?? "/run/amanuensis/amanuensisd.sock"
+        @OptionGroup var daemon: SocketOption
 
         @Option(help: "How long to run.")
         var minutes = 2.0
@@ -23,7 +22,7 @@ extension Bench {
         @Option(help: "Concurrent clients.")
         var clients = 4
 
-        @Option(help: "A speech clip of 5 to 30 s (WAV, 16 kHz mono 16-bit), from which the other clips are made.", completion: .file())
+        @Option(help: "A speech clip of 5 to 30 s, from which the other clips are made.", completion: .file())
         var clip: String
 
         @Option(help: "amctl, run and killed with SIGKILL mid-request (default: beside this program).")
@@ -41,15 +40,15 @@ extension Bench {
 
         func run() throws {
             let clips = try SoakClips(speech: clip)
-            let probe = try BenchClient(socket: socket)
-            let daemon = probe.daemonPID
+            let probe = try BenchClient(socket: daemon.socket)
+            let pid = probe.daemonPID
             let tally = Locked(SoakTally())
             let deadline = ContinuousClock.now + .milliseconds(Int(minutes * 60_000))
             let warmUp = ContinuousClock.now + .milliseconds(Int(min(60, minutes * 6) * 1000))
             var workers: [DispatchSemaphore] = []
             for index in 0..<clients {
                 let done = DispatchSemaphore(value: 0)
-                let (socket, amctl) = (self.socket, self.amctl)
+                let (socket, amctl) = (daemon.socket, self.amctl)
                 let seed = self.seed &+ UInt64(index)
                 NamedThread.start("amanuensis-bench-soak") {
                     defer { done.signal() }
@@ -64,9 +63,9 @@ extension Bench {
             while ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: min(5, max(0.1, (deadline - ContinuousClock.now).seconds)))
                 samples.append(.init(seconds: (ContinuousClock.now - (deadline - .milliseconds(Int(minutes * 60_000)))).seconds,
-                                     rssBytes: Self.residentBytes(of: daemon), afterWarmUp: ContinuousClock.now >= warmUp))
+                                     rssBytes: ProcessMemory.residentBytes(pid: pid), afterWarmUp: ContinuousClock.now >= warmUp))
                 if sighupEvery > 0, ContinuousClock.now >= nextSighup {
-                    kill(daemon, SIGHUP)
+                    kill(pid, SIGHUP)
                     sighups += 1
                     nextSighup = ContinuousClock.now + .milliseconds(Int(sighupEvery * 1000))
                 }
@@ -79,16 +78,9 @@ extension Bench {
                 status = try probe.status()
             }
             let report = SoakReport(tally: tally.withLock { $0 }, samples: samples, sighups: sighups, status: status,
-                                    endRSSBytes: Self.residentBytes(of: daemon))
+                                    endRSSBytes: ProcessMemory.residentBytes(pid: pid))
             print(try JSONOutput.encode(report))
             if !report.passed { throw ExitCode.failure }
-        }
-
-        static func residentBytes(of pid: Int32) -> Int {
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                  let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-            return kilobytes * 1024
         }
     }
 

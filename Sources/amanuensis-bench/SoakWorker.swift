@@ -2,9 +2,9 @@ import AmanuensisCore
 import Foundation
 import Glibc
 
-/// The clips a soak sends, made from one speech clip in a temporary
-/// directory: the clip, a 5 s cut, about a minute of it repeated, 10 s of
-/// digital silence, and its PCM for raw uploads.
+/// The clips a soak sends, made from one speech clip (any format the daemon
+/// reads) in a temporary directory: the clip, a 5 s cut, about a minute of
+/// it repeated, 10 s of digital silence, and its PCM for raw uploads.
 struct SoakClips: Sendable {
     let short: String
     let cut: String
@@ -13,8 +13,10 @@ struct SoakClips: Sendable {
     let pcm: [UInt8]
 
     init(speech: String) throws {
-        let wav = try Data(contentsOf: URL(fileURLWithPath: speech))
-        guard let data = Self.pcm(of: wav) else { throw SoakError("\(speech): not a WAV file with a data chunk") }
+        let samples = try AudioFileDecoder.decode(path: speech).samples.flatMap { sample -> [UInt8] in
+            let value = UInt16(bitPattern: Int16((sample * 32_767).rounded()))
+            return [UInt8(value & 0xFF), UInt8(value >> 8)]
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("amanuensis-soak-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func write(_ name: String, _ pcm: [UInt8]) throws -> String {
@@ -22,24 +24,11 @@ struct SoakClips: Sendable {
             try Data(Self.wav(pcm)).write(to: URL(fileURLWithPath: path))
             return path
         }
-        let samples = Array(data)
         short = speech
         cut = try write("cut.wav", Array(samples.prefix(5 * 32_000)))
         long = try write("long.wav", Array(repeating: samples, count: max(1, 60 * 32_000 / max(samples.count, 1))).flatMap { $0 })
         silence = try write("silence.wav", [UInt8](repeating: 0, count: 10 * 32_000))
         pcm = samples
-    }
-
-    /// The bytes of a WAV file's `data` chunk.
-    private static func pcm(of wav: Data) -> Data? {
-        var offset = 12
-        while offset + 8 <= wav.count {
-            let id = String(decoding: wav[offset..<(offset + 4)], as: UTF8.self)
-            let size = wav[(offset + 4)..<(offset + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-            if id == "data" { return wav[(offset + 8)..<min(offset + 8 + size, wav.count)] }
-            offset += 8 + size + size % 2
-        }
-        return nil
     }
 
     /// A 16 kHz mono 16-bit WAV file around `pcm`.
@@ -49,11 +38,6 @@ struct SoakClips: Sendable {
         return Array("RIFF".utf8) + u32(36 + pcm.count) + Array("WAVEfmt ".utf8) + u32(16) + u16(1) + u16(1)
             + u32(16_000) + u32(32_000) + u16(2) + u16(16) + Array("data".utf8) + u32(pcm.count) + pcm
     }
-}
-
-struct SoakError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// One soak client: picks an action at random, again and again, until the deadline.

@@ -243,4 +243,31 @@ import Testing
         #expect(farewell.code == .shuttingDown)
         #expect(daemon.waitForExit(timeout: 30) == 0)
     }
+
+    /// A raw client whose daemon died printed a bare "Error:" and exited 1.
+    @Test func aRawClientWhoseDaemonDiesSaysSo() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonHarness.amctl)
+        process.arguments = ["transcribe", "--socket", daemon.socketPath, "--raw", "s16le:16000:1", "-"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let second = Data(repeating: 0, count: 32_000)
+        input.fileHandleForWriting.write(second)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(daemon.stop(SIGKILL) != nil)
+        // Writes fail once amctl is gone; it may be gone already.
+        signal(SIGPIPE, SIG_IGN)
+        for _ in 0..<20 { try? input.fileHandleForWriting.write(contentsOf: second) }
+        try? input.fileHandleForWriting.close()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3, "\(process.terminationStatus): \(message)")
+        #expect(message.hasPrefix("amctl: ") && message.contains("closed the connection"), "\(message)")
+        #expect(!message.contains("Error:"), "\(message)")
+    }
 }

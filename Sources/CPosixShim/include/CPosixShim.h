@@ -30,4 +30,8 @@ int CPosixShim_peer_credentials(int socket, pid_t *pid, uid_t *uid, gid_t *gid);
    cannot call). Returns -1 with errno set on failure. */
 int CPosixShim_unread_bytes(int socket);
 
+/* Names the calling thread for ps, top and debuggers (pthread_setname_np,
+   which needs _GNU_SOURCE); the kernel keeps the first 15 bytes. */
+void CPosixShim_name_this_thread(const char *name);
+
 #endif
