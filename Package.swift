@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "AmanuensisRuntimeTests", dependencies: ["AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "TestSupport"]),
         .testTarget(
             name: "amanuensisdTests",
-            dependencies: ["AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench"]
+            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -65,7 +65,7 @@ public final class Runtime: Sendable {
         var idle: [DispatchSemaphore] = []
     }
 
-    private let queues = Mutex(JobQueues())
+    private let queues = Locked(JobQueues())
     /// Jobs queued or running; counted apart from the streams, so the two
     /// can be checked against each other.
     private let admitted = Atomic(0)

@@ -1,10 +1,10 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisRuntime
 import AmanuensisTransport
 import ArgumentParser
 import Foundation
 import Glibc
-import Synchronization
 
 extension Bench {
     /// Many clients at once against a running daemon, over its real socket:
@@ -99,13 +99,4 @@ extension Bench {
         let audioSecondsPerSecond: Double
         let daemonPeakRSSBytes: Int
     }
-}
-
-/// A value behind a lock that threads can share by reference.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) { mutex = Mutex(value) }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
 }

@@ -11,8 +11,8 @@ final class DaemonContext: Sendable {
 
     /// The file's values as read at start-up or at the last reload, before
     /// command-line overrides.
-    private let fileConfiguration: Mutex<DaemonConfiguration>
-    private let liveConfiguration: Mutex<DaemonConfiguration>
+    private let fileConfiguration: Locked<DaemonConfiguration>
+    private let liveConfiguration: Locked<DaemonConfiguration>
     let journal: Journal
     let runtime: Runtime
     let statistics = StageStatistics()
@@ -20,16 +20,16 @@ final class DaemonContext: Sendable {
     let rawAudio = RawAudioBudget()
     let modelName: String
     let started = ContinuousClock.now
-    private let connections = Mutex<[UInt32: Int]>([:])
+    private let connections = Locked<[UInt32: Int]>([:])
     /// Requests a session has read but not yet handed to the runtime or
     /// refused (their audio is being decoded).
     private let admissions = Atomic(0)
     private let connectionsOpened = Atomic<UInt64>(0)
-    private let lastActivity = Mutex(ContinuousClock.now)
+    private let lastActivity = Locked(ContinuousClock.now)
 
     init(configuration: DaemonConfiguration, fromFile: DaemonConfiguration, journal: Journal, runtime: Runtime) {
-        liveConfiguration = Mutex(configuration)
-        fileConfiguration = Mutex(fromFile)
+        liveConfiguration = Locked(configuration)
+        fileConfiguration = Locked(fromFile)
         self.journal = journal
         self.runtime = runtime
         modelName = URL(fileURLWithPath: configuration.model).lastPathComponent

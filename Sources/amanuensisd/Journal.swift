@@ -1,6 +1,6 @@
+import AmanuensisCore
 import CSystemd
 import Foundation
-import Synchronization
 
 /// Structured logging: one journald record per event through libsystemd
 /// when stderr is connected to the journal (`JOURNAL_STREAM` names it),
@@ -11,7 +11,7 @@ final class Journal: Sendable {
     }
 
     private let toJournal: Bool
-    private let lock = Mutex(())
+    private let lock = Locked(())
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         toJournal = Self.stderrIsJournal(environment["JOURNAL_STREAM"])

@@ -1,12 +1,12 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisTransport
-import Synchronization
 
 /// The connections being served, so that a daemon that stops can wait for
 /// what they already sent and tell each one why before it exits, instead of
 /// letting the exit cut them off.
 final class OpenSessions: Sendable {
-    private let responders = Mutex<[ObjectIdentifier: (responder: Responder, socket: UnixSocket)]>([:])
+    private let responders = Locked<[ObjectIdentifier: (responder: Responder, socket: UnixSocket)]>([:])
 
     func open(_ responder: Responder, socket: UnixSocket) {
         responders.withLock { $0[ObjectIdentifier(responder)] = (responder, socket) }

@@ -1,12 +1,11 @@
 import AmanuensisCore
 import AmanuensisProtocol
-import Synchronization
 
 /// Raw audio being uploaded, per user: one user's raw uploads, over all of
 /// their connections, hold at most `max_audio_seconds` of audio at once, so
 /// many connections with endless uploads cannot take the daemon's memory.
 final class RawAudioBudget: Sendable {
-    private let held = Mutex<[UInt32: Int]>([:])
+    private let held = Locked<[UInt32: Int]>([:])
 
     /// Takes `samples` more for `uid`, or refuses with `audioTooLong` past
     /// `seconds` of audio (the limit in force now: SIGHUP may change it).

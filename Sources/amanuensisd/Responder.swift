@@ -1,13 +1,13 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisTransport
-import Synchronization
 
 /// The sending half of a connection, shared by its session thread and the
 /// workers that finish its requests: one frame at a time, and once a send
 /// fails (the client went away) every later one is dropped quietly.
 final class Responder: Sendable {
     private let socket: UnixSocket
-    private let state = Mutex(true)
+    private let state = Locked(true)
 
     init(socket: UnixSocket) {
         self.socket = socket

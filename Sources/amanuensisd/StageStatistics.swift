@@ -1,7 +1,6 @@
 import AmanuensisCore
 import AmanuensisProtocol
 import Histogram
-import Synchronization
 
 /// Per-stage latency distributions across requests, since start and over
 /// the last five minutes, in bounded memory: one HdrHistogram per stage
@@ -18,11 +17,11 @@ final class StageStatistics: Sendable {
         var minuteOf = [Int](repeating: -1, count: 5)
     }
 
-    private let state: Mutex<[String: PathHistograms]>
+    private let state: Locked<[String: PathHistograms]>
     private let started = ContinuousClock.now
 
     init() {
-        state = Mutex(Dictionary(uniqueKeysWithValues: TimingReport.stagePaths.map { ($0, PathHistograms()) }))
+        state = Locked(Dictionary(uniqueKeysWithValues: TimingReport.stagePaths.map { ($0, PathHistograms()) }))
     }
 
     /// One hour at microsecond resolution, three significant digits.

@@ -3,7 +3,6 @@ import AmanuensisProtocol
 import AmanuensisRuntime
 import Dispatch
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
@@ -13,8 +12,8 @@ import Testing
 @Suite(.serialized) struct RuntimeTests {
     /// Collects each job's outcome, in the order they come, and lets the test wait for them.
     final class Outcomes: JobDelivery {
-        private let outcomes = Mutex<[UInt32: JobOutcome]>([:])
-        let order = Mutex<[UInt32]>([])
+        private let outcomes = Locked<[UInt32: JobOutcome]>([:])
+        let order = Locked<[UInt32]>([])
         private let arrived = DispatchSemaphore(value: 0)
 
         var isOpen: Bool { true }

@@ -1,7 +1,6 @@
 @testable import AmanuensisRuntime
 import AmanuensisCore
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
@@ -14,7 +13,7 @@ import Testing
 
     /// Transcribes `audio` on every stream at once, one thread each.
     static func concurrently(_ streams: [Transcriber], _ audio: AudioSamples) throws -> [Transcript] {
-        let results = Mutex<[Int: Result<Transcript, any Error>]>([:])
+        let results = Locked<[Int: Result<Transcript, any Error>]>([:])
         let group = DispatchGroup()
         for (index, stream) in streams.enumerated() {
             let transfer = UnsafeTransfer(stream)

@@ -1,9 +1,9 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisTransport
 import Dispatch
 import Foundation
 import Glibc
-import Synchronization
 import TestSupport
 import Testing
 
@@ -39,7 +39,7 @@ import Testing
             let second = HostileClientTests.GoodClient(socketPath: daemon.socketPath)
             second.start()
             let deadline = ContinuousClock.now + .seconds(10)
-            let refusals = Mutex(0)
+            let refusals = Locked(0)
             let socketPath = daemon.socketPath
             DispatchQueue.concurrentPerform(iterations: 2) { attacker in
                 while ContinuousClock.now < deadline {

@@ -1,9 +1,9 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisTransport
 import Dispatch
 import Foundation
 import Glibc
-import Synchronization
 import Testing
 
 /// Malformed traffic of every kind: each bad client gets an error (for its
@@ -30,7 +30,7 @@ import Testing
     /// Transcribes jfk.wav through amctl in a loop on its own thread.
     final class GoodClient: Sendable {
         let socketPath: String
-        private let state = Mutex((stopped: false, results: [CommandResult]()))
+        private let state = Locked((stopped: false, results: [CommandResult]()))
         private let done = DispatchSemaphore(value: 0)
 
         init(socketPath: String) { self.socketPath = socketPath }

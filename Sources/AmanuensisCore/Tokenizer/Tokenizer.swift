@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Whisper's byte-level BPE tokenizer: ids to text for transcripts, text to
 /// ids for an initial prompt.
@@ -13,7 +12,7 @@ public final class Tokenizer: Sendable {
     private let tokenizerJSON: URL?
     /// Built on the first `encode`: most requests have no prompt, so the
     /// 50 000 merges are not parsed at start-up.
-    private let encoder = Mutex<BPEEncoder?>(nil)
+    private let encoder = Locked<BPEEncoder?>(nil)
 
     init(tokens: [String], tokenizerJSON: URL?, file: String) throws {
         self.tokens = tokens

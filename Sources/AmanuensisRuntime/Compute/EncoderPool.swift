@@ -1,6 +1,5 @@
 import AmanuensisCore
 import Dispatch
-import Synchronization
 
 /// The encoders the streams share: a fixed set of window workspaces, each an
 /// `AudioEncoder` with its output, lent for one window at a time. A window is
@@ -18,7 +17,7 @@ final class EncoderPool: EncoderProvider, Sendable {
     let count: Int
     /// Bytes of all the encoders' buffers.
     let bytes: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let available: DispatchSemaphore
 
     init(model: WhisperModel, count: Int) {
@@ -26,7 +25,7 @@ final class EncoderPool: EncoderProvider, Sendable {
         let encoders = (0..<count).map { _ in AudioEncoder(model: model) }
         self.count = count
         bytes = encoders.reduce(0) { $0 + $1.bytes }
-        state = Mutex(State(free: encoders.map(UnsafeTransfer.init)))
+        state = Locked(State(free: encoders.map(UnsafeTransfer.init)))
         available = DispatchSemaphore(value: count)
     }
 

@@ -1,7 +1,6 @@
 import AmanuensisCore
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Runs the decoder steps of concurrent streams together, as one pass on a
 /// thread of its own: a step at one row is bound by reading the decoder's
@@ -53,7 +52,7 @@ final class StepBatcher: Sendable {
     /// How long the oldest waiting step waits for the other joined streams.
     static let gatherWindow = DispatchTimeInterval.milliseconds(2)
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let work = DispatchSemaphore(value: 0)
     private let pass: UnsafeTransfer<DecoderPass>
     let bytes: Int
