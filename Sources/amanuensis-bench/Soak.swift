@@ -40,8 +40,7 @@ extension Bench {
 
         func run() throws {
             let clips = try SoakClips(speech: clip)
-            let probe = try BenchClient(socket: daemon.socket)
-            let pid = probe.daemonPID
+            let pid = try BenchClient(socket: daemon.socket).daemonPID
             let tally = Locked(SoakTally())
             let deadline = ContinuousClock.now + .milliseconds(Int(minutes * 60_000))
             let warmUp = ContinuousClock.now + .milliseconds(Int(min(60, minutes * 6) * 1000))
@@ -71,7 +70,9 @@ extension Bench {
                 }
             }
             for worker in workers { worker.wait() }
-            // The killed clients' requests end on their own; give them a moment.
+            // The killed clients' requests end on their own; give them a
+            // moment. A new connection: one idle all along is past the idle timeout.
+            let probe = try BenchClient(socket: daemon.socket)
             var status = try probe.status()
             for _ in 0..<100 where status["active"] != "0" || status["queued"] != "0" {
                 Thread.sleep(forTimeInterval: 0.1)
