@@ -10,8 +10,11 @@ import Glibc
 /// locking this code really does. Unchecked Sendable for the same reason
 /// `Mutex` is Sendable: the value is only reached under the lock.
 public final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
+    // The mutex first: a zero-sized value (a bare lock, `Locked(())`) laid
+    // out first would share its address, and TSan would take the lock's read
+    // for a race with the value's access.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var value: Value
 
     public init(_ value: Value) {
         self.value = value
