@@ -59,6 +59,17 @@ final class DaemonHarness {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// A started daemon whose socket other users can reach, for a test that
+    /// runs amctl as another user (`asUser`), which needs root.
+    static func forOtherUsers() throws -> DaemonHarness {
+        try #require(getuid() == 0, "needs root to run amctl as another user")
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        chmod(daemon.directory.url.path, 0o755)
+        chmod(daemon.socketPath, 0o666)
+        return daemon
+    }
+
     /// Sends `signal` and waits for the exit status (nil if it did not exit in time).
     func stop(_ signal: Int32 = SIGTERM, timeout: Double = 30) -> Int32? {
         kill(pid, signal)

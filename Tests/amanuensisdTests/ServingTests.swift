@@ -74,11 +74,7 @@ import Testing
     /// The daemon reads with the client's permissions: a file only root can
     /// read is not transcribed for another user, though the daemon (root) could.
     @Test func aFileTheClientCannotReadIsNotTranscribed() throws {
-        try #require(getuid() == 0, "needs root to run amctl as another user")
-        let daemon = try DaemonHarness()
-        try daemon.start()
-        chmod(daemon.directory.url.path, 0o755)
-        chmod(daemon.socketPath, 0o666)
+        let daemon = try DaemonHarness.forOtherUsers()
         let secret = daemon.directory.url.appendingPathComponent("secret.wav").path
         let open = daemon.directory.url.appendingPathComponent("open.wav").path
         try FileManager.default.copyItem(atPath: Samples.jfk, toPath: secret)
