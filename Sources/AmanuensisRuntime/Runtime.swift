@@ -216,6 +216,7 @@ public final class Runtime: Sendable {
             queues.interactive.removeAll(where: old)
             queues.batch.removeAll(where: old)
             queues.busy += gone.count
+            for owner in Set(gone.map(\.owner)) { queues.forgetIfIdle(owner) }
             return gone
         }
         for job in expired {
@@ -318,9 +319,16 @@ extension Runtime.JobQueues {
         running[owner, default: 1] -= 1
         guard running[owner] == 0 else { return }
         running[owner] = nil
-        if !interactive.contains(where: { $0.owner == owner }) && !batch.contains(where: { $0.owner == owner }) {
-            lastTurn[owner] = nil
-        }
+        forgetIfIdle(owner)
+    }
+
+    /// Drops `owner`'s turn once it has nothing running or queued, whichever
+    /// way its last job left (finished, or expired in the queue), so the
+    /// turns kept stay as many as the owners with work.
+    mutating func forgetIfIdle(_ owner: UInt64) {
+        guard running[owner] == nil, !interactive.contains(where: { $0.owner == owner }),
+              !batch.contains(where: { $0.owner == owner }) else { return }
+        lastTurn[owner] = nil
     }
 }
 
