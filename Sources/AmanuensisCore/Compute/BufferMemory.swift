@@ -45,6 +45,19 @@ struct BufferMemory: ~Copyable {
         madvise(base + start, bytes - start, MADV_DONTNEED)
     }
 
+    /// Bytes resident now from byte `offset` on, in the whole pages that
+    /// `discard(from:)` would give back: of a mapping, those touched and not
+    /// given back (`mincore`); of a heap block, none.
+    func residentBytes(from offset: Int) -> Int {
+        guard mapped else { return 0 }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page
+        guard start < bytes else { return 0 }
+        var pages = [UInt8](repeating: 0, count: (bytes - start + page - 1) / page)
+        guard mincore(base + start, bytes - start, &pages) == 0 else { return bytes - start }
+        return pages.reduce(0) { $0 + Int($1 & 1) } * page
+    }
+
     deinit {
         if mapped { munmap(base, bytes) } else { base.deallocate() }
     }

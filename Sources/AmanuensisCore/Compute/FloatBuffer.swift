@@ -42,5 +42,8 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Returns the resident pages past the first `count` floats (`BufferMemory.discard`).
     func discard(after count: Int) { memory.discard(from: count * MemoryLayout<Float>.stride) }
 
+    /// Bytes resident past the first `count` floats (`BufferMemory.residentBytes`).
+    func residentBytes(after count: Int) -> Int { memory.residentBytes(from: count * MemoryLayout<Float>.stride) }
+
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 }

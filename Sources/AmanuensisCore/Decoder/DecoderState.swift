@@ -61,4 +61,9 @@ public final class DecoderState {
         cache.release(sequencesFrom: sequences)
         logits.discard(after: 2 * sequences * dimensions.vocabularySize)
     }
+
+    /// Bytes resident in what sequences from `sequences` on use.
+    func residentBytes(sequencesFrom sequences: Int) -> Int {
+        cache.residentBytes(sequencesFrom: sequences) + logits.residentBytes(after: 2 * sequences * dimensions.vocabularySize)
+    }
 }

@@ -40,6 +40,11 @@ final class KeyValueCache {
         for buffer in keys + values + spareKeys + spareValues { buffer.discard(after: sequences * positions * width) }
     }
 
+    /// Bytes resident in the rows of sequences from `sequences` on.
+    func residentBytes(sequencesFrom sequences: Int) -> Int {
+        (keys + values + spareKeys + spareValues).reduce(0) { $0 + $1.residentBytes(after: sequences * positions * width) }
+    }
+
     /// Makes sequence i a copy of sequence `sources[i]` over the first
     /// `length` positions.
     func reorder(_ sources: [Int], length: Int) {

@@ -15,7 +15,7 @@ public final class Transcriber {
     private let features: LogMelSpectrogram
     private let encoders: any EncoderProvider
     private let steps: any DecoderStepRunner
-    private let state: DecoderState
+    let state: DecoderState
     private let melWindow: FloatBuffer
     /// Bytes of the encoder and pass this stream owns (none when shared).
     private let ownBytes: Int
@@ -67,7 +67,11 @@ public final class Transcriber {
         plan.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
         plan.search.isCancelled = isCancelled
         let options = plan.options
-        let usual = self.options.sequences
+        // A stream keeps resident what its usual temperature-0 search
+        // touches. Wider calls, and the best-of sampling of a window that
+        // fell back, give their extra sequences' pages back when done: kept,
+        // every stream would in time hold `bestOf` sequences of cache.
+        let usual = self.options.beamSize
         defer { if options.sequences > usual { state.release(sequencesFrom: usual) } }
         let samples = audio.samples
         let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)

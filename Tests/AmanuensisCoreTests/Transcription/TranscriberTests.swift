@@ -1,4 +1,4 @@
-import AmanuensisCore
+@testable import AmanuensisCore
 import Foundation
 import TestSupport
 import Testing
@@ -48,6 +48,22 @@ import Testing
         let transcript = try transcriber.transcribe(try Self.jfk(), options: options)
         #expect(transcript.text.contains("ask what you can do for your country"), "\(transcript.text)")
         #expect(try transcriber.transcribe(try Self.jfk()).segments.count == 2, "and greedy again after it")
+    }
+
+    /// Sampling five sequences when a window falls back, or a request's wider
+    /// beam, makes their cache resident only for that call: a stream that
+    /// kept it would in time hold five sequences' cache on every stream.
+    @Test func aGreedyStreamGivesBackWhatWiderSearchesTouched() throws {
+        let transcriber = try Transcriber(model: try SharedModels.tinyEnglish.get())
+        var fallback = DecodingOptions()
+        fallback.logProbThreshold = 0 // no decode is that likely: every temperature is tried
+        var beam = DecodingOptions()
+        beam.beamSize = 8
+        for options in [fallback, beam] {
+            let transcript = try transcriber.transcribe(try Self.jfk(), options: options)
+            #expect(transcript.text.contains("for your country"), "\(transcript.text)")
+            #expect(transcriber.state.residentBytes(sequencesFrom: 1) == 0, "after a call with \(options.sequences) sequences")
+        }
     }
 
     /// Samples no decoder produces (they skip the clipping) overflow the
