@@ -15,6 +15,28 @@ final class StageStatistics: Sendable {
         /// Five one-minute histograms, indexed by minute modulo 5.
         var minutes = [Microseconds](repeating: StageStatistics.histogram(), count: 5)
         var minuteOf = [Int](repeating: -1, count: 5)
+
+        /// Records in place: a copy taken out of the table and put back
+        /// would copy every histogram it touches.
+        mutating func record(_ value: UInt64, minute: Int) {
+            _ = sinceStart.record(value)
+            let slot = minute % 5
+            if minuteOf[slot] != minute {
+                minutes[slot].reset()
+                minuteOf[slot] = minute
+            }
+            _ = minutes[slot].record(value)
+        }
+
+        /// The minutes of the last five that saw a request, merged; nil when
+        /// none did, and no copy when only one did.
+        func lastFiveMinutes(now minute: Int) -> Microseconds? {
+            let recent = (0..<5).filter { minuteOf[$0] > minute - 5 && minutes[$0].totalCount > 0 }
+            guard let first = recent.first else { return nil }
+            var merged = minutes[first]
+            for slot in recent.dropFirst() { merged.add(minutes[slot]) }
+            return merged
+        }
     }
 
     private let state: Locked<[String: PathHistograms]>
@@ -38,16 +60,7 @@ final class StageStatistics: Sendable {
         let minute = self.minute
         state.withLock { paths in
             for entry in report.entries {
-                guard var histograms = paths[entry.path] else { continue }
-                let value = UInt64(max(1, min(entry.milliseconds * 1000, 3_600_000_000)))
-                _ = histograms.sinceStart.record(value)
-                let slot = minute % 5
-                if histograms.minuteOf[slot] != minute {
-                    histograms.minutes[slot].reset()
-                    histograms.minuteOf[slot] = minute
-                }
-                _ = histograms.minutes[slot].record(value)
-                paths[entry.path] = histograms
+                paths[entry.path]?.record(UInt64(max(1, min(entry.milliseconds * 1000, 3_600_000_000))), minute: minute)
             }
         }
     }
@@ -59,11 +72,7 @@ final class StageStatistics: Sendable {
             for period in StatisticsRow.Period.allCases {
                 for path in TimingReport.stagePaths {
                     guard let histograms = paths[path] else { continue }
-                    var histogram = histograms.sinceStart
-                    if period == .lastFiveMinutes {
-                        histogram = Self.histogram()
-                        for slot in 0..<5 where histograms.minuteOf[slot] > minute - 5 { histogram.add(histograms.minutes[slot]) }
-                    }
+                    let histogram = period == .lastFiveMinutes ? histograms.lastFiveMinutes(now: minute) : histograms.sinceStart
                     rows.append(Self.row(histogram, period: period, path: path))
                 }
             }
@@ -77,12 +86,27 @@ final class StageStatistics: Sendable {
         }
     }
 
-    private static func row(_ histogram: Microseconds, period: StatisticsRow.Period, path: String) -> StatisticsRow {
-        let empty = histogram.totalCount == 0
-        func ms(_ value: UInt64) -> Double { empty ? 0 : Double(value) / 1000 }
-        return StatisticsRow(period: period, path: path, count: histogram.totalCount,
-                             mean: empty ? 0 : histogram.mean / 1000,
-                             p50: ms(histogram.valueAtPercentile(50)), p95: ms(histogram.valueAtPercentile(95)),
-                             p99: ms(histogram.valueAtPercentile(99)), max: ms(histogram.max))
+    /// The row of one histogram, in one pass over the values it holds, as
+    /// HdrHistogram defines them: a percentile is the highest value
+    /// equivalent to the first whose cumulative count reaches it, the mean
+    /// weighs each value's midpoint. The library's own accessors are not
+    /// specialized for our counts and walk every bucket each (ms a call).
+    private static func row(_ histogram: Microseconds?, period: StatisticsRow.Period, path: String) -> StatisticsRow {
+        guard let histogram, histogram.totalCount > 0 else {
+            return StatisticsRow(period: period, path: path, count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0)
+        }
+        let total = histogram.totalCount
+        let ranks = [50.0, 95, 99].map { max(1, UInt64((($0.nextDown * Double(total)) / 100).rounded(.up))) }
+        var percentiles: [UInt64] = []
+        var sum = 0.0
+        for value in histogram.recordedValues() {
+            sum += Double(histogram.medianEquivalentForValue(value.value)) * Double(value.count)
+            while percentiles.count < ranks.count, value.totalCountToThisValue >= ranks[percentiles.count] {
+                percentiles.append(min(value.value, histogram.maxRecorded))
+            }
+        }
+        func ms(_ value: UInt64) -> Double { Double(value) / 1000 }
+        return StatisticsRow(period: period, path: path, count: total, mean: sum / Double(total) / 1000,
+                             p50: ms(percentiles[0]), p95: ms(percentiles[1]), p99: ms(percentiles[2]), max: ms(histogram.max))
     }
 }
