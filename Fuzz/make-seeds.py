@@ -13,7 +13,6 @@ import ctypes
 import ctypes.util
 import math
 import pathlib
-import shutil
 import struct
 import tempfile
 
@@ -193,13 +192,45 @@ AUDIO_FILE = {
 }
 
 
+# amanuensisd.conf(5): every key once, the shipped example, and the TOML
+# forms a key may meet (tables, dates, inline tables, multi-line strings).
+CONFIG = {
+    "every-key": "\n".join([
+        'socket = "/run/amanuensis/amanuensisd.sock"', 'model = "/var/lib/amanuensis/models/tiny.en"',
+        "streams = 2", "max_streams = 4", "stream_growth = 1", "encoders = 2", 'compute_type = "int8"',
+        'backend = "auto"', "beam_size = 5", "parallel_decoding = false", "idle_exit = 300",
+        "max_frame_bytes = 1048576", "max_audio_seconds = 14400.5", "max_connections = 256",
+        "max_connections_per_user = 128", "read_timeout = 10", "idle_timeout = 300", "drain_timeout = 30",
+        "max_queued = 256", "queue_timeout = 60", 'allowed_users = ["alice", "bob"]', 'allowed_groups = ["amanuensis"]',
+    ]).encode() + b"\n",
+    "example": (pathlib.Path(__file__).resolve().parent.parent / "Packaging" / "amanuensisd.conf.example")
+        .read_text().replace("# ", "").encode(),
+    "toml-forms": b"""streams = 0x10
+beam_size = +3
+idle_exit = 1e3
+model = \"\"\"
+/multi/line\"\"\"
+socket = 'literal \\ path'
+when = 1979-05-27T07:32:00-08:00
+[table]
+inline = { a = 1, b = [1, 2.5, "x"] }
+[[array]]
+name = "first"
+""",
+}
+
+
 def main():
     audio_file = {name: sound_file(*spec) for name, spec in AUDIO_FILE.items()}
     for target, seeds in [("frame", FRAME), ("client-message", CLIENT), ("daemon-message", DAEMON),
-                          ("raw-pcm", RAW_PCM), ("audio-file", audio_file), ("model-header", MODEL)]:
+                          ("raw-pcm", RAW_PCM), ("audio-file", audio_file), ("model-header", MODEL),
+                          ("config", CONFIG)]:
         directory = CORPUS / target
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        # Inputs that once crashed stay (see Fuzz/README.md); the rest is rewritten.
+        for old in directory.iterdir():
+            if not old.name.startswith("regression-"):
+                old.unlink()
         for name, data in seeds.items():
             (directory / name).write_bytes(data)
         print(f"{target}: {len(seeds)} seeds, {sum(len(d) for d in seeds.values())} bytes")

@@ -17,7 +17,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 out=.build-fuzz
-targets=(frame client-message daemon-message raw-pcm audio-file model-header)
+targets=(frame client-message daemon-message raw-pcm audio-file model-header config)
 
 swiftc=$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)
 [ -x "$swiftc" ] || { echo "fuzz: swiftc not found on PATH or in /opt/swift" >&2; exit 2; }
@@ -47,13 +47,39 @@ configure() {
                     flags=(-I Sources/CSoxr -I Sources/CSndFile -lsoxr -lsndfile) ;;
     model-header)   harness=FuzzModelHeader;   max_len=4096
                     sources=(Sources/AmanuensisCore/Model/{CTranslate2File,MappedFile,ModelError}.swift) ;;
+    config)         harness=FuzzConfiguration; max_len=4096
+                    sources=(Sources/amanuensisd/{DaemonConfiguration,ConfigurationFile}.swift)
+                    flags=(-I "$out/config-modules") ;;
     *) echo "fuzz: unknown target '$1'" >&2; usage ;;
   esac
   sources=("Fuzz/Targets/$harness.swift" Fuzz/Support/*.swift "${sources[@]}")
 }
 
+# The configuration imports AmanuensisCore and AmanuensisRuntime for a few
+# of its types. Those modules are made here of just the real sources that
+# define them, so the target needs no engine.
+config_modules() {
+  local modules=$out/config-modules
+  local core=(Sources/AmanuensisCore/Compute/ComputeType.swift Sources/AmanuensisCore/Model/ModelLocation.swift)
+  local runtime=(Sources/AmanuensisRuntime/Backend/BackendChoice.swift)
+  [ -f "$modules/done" ] && [ -z "$(find "${core[@]}" "${runtime[@]}" Tools/fuzz.sh -newer "$modules/done")" ] && return 0
+  rm -rf "$modules" && mkdir -p "$modules"
+  for module in AmanuensisCore AmanuensisRuntime; do
+    local files=("${core[@]}")
+    [ $module = AmanuensisRuntime ] && files=("${runtime[@]}")
+    "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -wmo -gline-tables-only -swift-version 6 -module-name $module \
+      -emit-module -emit-module-path "$modules/$module.swiftmodule" -c -o "$modules/$module.o" "${files[@]}"
+  done
+  touch "$modules/done"
+}
+
 build() {
   local target=$1 binary=$out/$1 stale=no
+  if [ "$target" = config ]; then
+    config_modules
+    flags+=("$out"/config-modules/*.o)
+    if [ "$out/config-modules/done" -nt "$binary" ]; then stale=yes; fi
+  fi
   [ -x "$binary" ] || stale=yes
   for file in "${sources[@]}" Tools/fuzz.sh; do
     if [ "$file" -nt "$binary" ]; then stale=yes; fi

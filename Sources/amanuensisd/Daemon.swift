@@ -141,7 +141,7 @@ struct Daemon: ParsableCommand {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw DaemonConfiguration.Invalid(description: "\(file): cannot read the configuration file")
             }
-            try configuration.apply(toml: text, file: file)
+            try configuration.apply(text: text, file: file)
         }
         return configuration
     }

@@ -1,9 +1,8 @@
 import AmanuensisCore
 import AmanuensisRuntime
 import Foundation
-import TOMLKit
 
-/// Everything the daemon can be told, from `amanuensisd.conf` (TOML) with
+/// Everything the daemon can be told, from `amanuensisd.conf` (`ConfigurationFile`) with
 /// command-line overrides. Every key is documented in amanuensisd.conf(5);
 /// an unknown key or a bad value stops start-up with a message naming it.
 struct DaemonConfiguration: Sendable, Equatable {
@@ -86,45 +85,33 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("allowed_groups", \.allowedGroups, Key.names),
     ]
 
-    /// Applies the keys of a TOML document; names the file and key on error.
-    mutating func apply(toml text: String, file: String) throws {
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch {
-            throw Invalid(description: "\(file): not valid TOML: \(error)")
+    /// Applies the keys of a configuration file's text; names the file, the
+    /// line and the key on error.
+    mutating func apply(text: String, file: String) throws {
+        let entries: [ConfigurationFile.Entry]
+        do { entries = try ConfigurationFile(parsing: text).entries } catch let invalid as ConfigurationFile.Invalid {
+            throw Invalid(description: "\(file):\(invalid.line): \(invalid.message)")
         }
-        for (name, value) in table {
-            guard let key = Self.keys.first(where: { $0.name == name }) else {
-                throw Invalid(description: "\(file): unknown key '\(name)'")
+        for entry in entries {
+            guard let key = Self.keys.first(where: { $0.name == entry.key }) else {
+                throw Invalid(description: "\(file):\(entry.line): unknown key '\(entry.key)'")
             }
-            do { try key.read(&self, value) } catch let expected as Key.Expected {
-                throw Invalid(description: "\(file): key '\(name)': expected \(expected.what)")
+            do { try key.read(&self, entry.value) } catch let expected as Key.Expected {
+                throw Invalid(description: "\(file):\(entry.line): key '\(entry.key)': expected \(expected.what)")
             }
         }
-    }
-
-    /// What a request that names no option decodes with.
-    var decodingOptions: DecodingOptions {
-        var options = DecodingOptions()
-        options.beamSize = beamSize
-        return options
-    }
-
-    /// The runtime's shape: streams, their growth, the encoders, the defaults.
-    var runtime: Runtime.Configuration {
-        Runtime.Configuration(streams: streams, maximumStreams: maximumStreams, growth: streamGrowth, encoders: encoders,
-                              defaults: decodingOptions)
     }
 
     /// A key of the file: its name and how its value is read into the configuration.
     struct Key: Sendable {
         let name: String
         let restartOnly: Bool
-        let read: @Sendable (inout DaemonConfiguration, TOMLValueConvertible) throws -> Void
+        let read: @Sendable (inout DaemonConfiguration, ConfigurationValue) throws -> Void
         let differs: @Sendable (DaemonConfiguration, DaemonConfiguration) -> Bool
         let copy: @Sendable (inout DaemonConfiguration, DaemonConfiguration) -> Void
 
         init<T: Equatable & Sendable>(_ name: String, _ path: WritableKeyPath<DaemonConfiguration, T> & Sendable,
-                                      restartOnly: Bool = false, _ parse: @escaping @Sendable (TOMLValueConvertible) throws -> T) {
+                                      restartOnly: Bool = false, _ parse: @escaping @Sendable (ConfigurationValue) throws -> T) {
             self.name = name
             self.restartOnly = restartOnly
             read = { configuration, value in configuration[keyPath: path] = try parse(value) }
@@ -136,49 +123,55 @@ struct DaemonConfiguration: Sendable, Equatable {
             let what: String
         }
 
-        static func text(_ value: TOMLValueConvertible) throws -> String {
-            guard let text = value.string, !text.isEmpty else { throw Expected(what: "a non-empty string") }
+        static func text(_ value: ConfigurationValue) throws -> String {
+            guard case .string(let text) = value, !text.isEmpty else { throw Expected(what: "a non-empty string") }
             return text
         }
 
-        static func choice<T: RawRepresentable<String> & CaseIterable & Sendable>(_: T.Type) -> @Sendable (TOMLValueConvertible) throws -> T {
+        static func choice<T: RawRepresentable<String> & CaseIterable & Sendable>(_: T.Type) -> @Sendable (ConfigurationValue) throws -> T {
             let names = T.allCases.map(\.rawValue)
             let choices = Dictionary(uniqueKeysWithValues: T.allCases.map { ($0.rawValue, $0) })
             return { value in
-                guard let choice = value.string.flatMap({ choices[$0] }) else {
+                guard case .string(let name) = value, let choice = choices[name] else {
                     throw Expected(what: "one of \(names.joined(separator: ", "))")
                 }
                 return choice
             }
         }
 
-        static func boolean(_ value: TOMLValueConvertible) throws -> Bool {
-            guard let flag = value.bool else { throw Expected(what: "true or false") }
+        static func boolean(_ value: ConfigurationValue) throws -> Bool {
+            guard case .boolean(let flag) = value else { throw Expected(what: "true or false") }
             return flag
         }
 
-        static func integer(_ range: ClosedRange<Int>) -> @Sendable (TOMLValueConvertible) throws -> Int {
+        static func integer(_ range: ClosedRange<Int>) -> @Sendable (ConfigurationValue) throws -> Int {
             { value in
-                guard let number = value.int, range.contains(number) else {
+                guard case .integer(let number) = value, range.contains(number) else {
                     throw Expected(what: "a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
                 return number
             }
         }
 
-        static func seconds(_ range: ClosedRange<Double>) -> @Sendable (TOMLValueConvertible) throws -> Double {
+        static func seconds(_ range: ClosedRange<Double>) -> @Sendable (ConfigurationValue) throws -> Double {
             { value in
-                guard let number = value.double ?? value.int.map(Double.init), range.contains(number) else {
+                let number: Double
+                switch value {
+                case .float(let float): number = float
+                case .integer(let integer): number = Double(integer)
+                default: throw Expected(what: "a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+                }
+                guard range.contains(number) else {
                     throw Expected(what: "a number of seconds from \(range.lowerBound) to \(range.upperBound)")
                 }
                 return number
             }
         }
 
-        static func names(_ value: TOMLValueConvertible) throws -> [String] {
-            guard let array = value.array else { throw Expected(what: "a list of names") }
+        static func names(_ value: ConfigurationValue) throws -> [String] {
+            guard case .array(let array) = value else { throw Expected(what: "a list of names") }
             return try array.map { element in
-                guard let name = element.string, !name.isEmpty else { throw Expected(what: "a list of names") }
+                guard case .string(let name) = element, !name.isEmpty else { throw Expected(what: "a list of names") }
                 return name
             }
         }

@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test(arguments: [("streems = 2", "unknown key 'streems'"), ("beam_size = 99", "key 'beam_size'"),
-                      ("socket = 5", "key 'socket'"), ("model = [", "not valid TOML")])
+                      ("socket = 5", "bad.conf:1: key 'socket'"), ("model = [", "bad.conf:1: expected a value"),
+                      ("\n# a date, which once aborted the parser\nstart = 1979-05-27T*7:32:00", "bad.conf:3: dates and times are not used")])
     func configurationErrorsNameTheKey(file: String, message: String) throws {
         let daemon = try DaemonHarness()
         let config = try daemon.directory.file("bad.conf", contents: Data(file.utf8)).path
@@ -42,7 +43,8 @@ import Testing
         kill(daemon.pid, SIGHUP)
         for _ in 0..<100 where !daemon.log.contains("reload:") { usleep(50_000) }
         #expect(daemon.log.contains("reload: applied idle_timeout; streams need a restart"), "\(daemon.log)")
-        try "streams = [".write(to: config, atomically: true, encoding: .utf8)
+        // A typo that once aborted the TOML library, and with it the daemon.
+        try "when = 1979-05-27T*7:32:00-08:00\n".write(to: config, atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
         for _ in 0..<100 where !daemon.log.contains("keeping the running configuration") { usleep(50_000) }
         #expect(daemon.log.contains("keeping the running configuration"))
