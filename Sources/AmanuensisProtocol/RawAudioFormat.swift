@@ -19,6 +19,9 @@ public struct RawAudioFormat: Hashable, Sendable, CustomStringConvertible {
     public var sampleRate: UInt32
     public var channels: UInt8
 
+    /// Bytes of one sample of every channel.
+    public var bytesPerFrame: Int { (encoding == .s16le ? 2 : 4) * Int(channels) }
+
     public init(encoding: Encoding, sampleRate: UInt32, channels: UInt8) {
         self.encoding = encoding
         self.sampleRate = sampleRate

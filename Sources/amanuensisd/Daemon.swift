@@ -3,6 +3,7 @@ import AmanuensisProtocol
 import AmanuensisRuntime
 import AmanuensisTransport
 import ArgumentParser
+import CPosixShim
 import Dispatch
 import Foundation
 
@@ -53,6 +54,12 @@ struct Daemon: ParsableCommand {
 
     func run() throws {
         Signals.blockHandledSignals()
+        // Request-sized blocks (decoded audio, results) come and go with every
+        // request. glibc raises its mmap threshold to the largest block freed,
+        // after which such blocks come from its heaps, which fragment and
+        // seldom shrink: resident memory would creep with the mix of requests.
+        // A fixed threshold keeps them mapped, and given back whole when freed.
+        _ = CPosixShim_fix_mmap_threshold(256 << 10)
         let journal = Journal()
         let fromFile: DaemonConfiguration
         do { fromFile = try Self.fileConfiguration(path: config) } catch {

@@ -101,7 +101,12 @@ extension AmCtl {
                             }
                             try client.send(.audioEnd(requestID: id))
                         } else {
-                            rawAudio = try streamStandardInput(id: id, client: client)
+                            let format = try parsedRaw(raw)
+                            let audio = try streamStandardInput(id: id, client: client)
+                            if audio.count % format.bytesPerFrame != 0 {
+                                printError("\(name): warning: the last \(audio.count % format.bytesPerFrame) bytes are not a whole \(format) frame; left out")
+                            }
+                            rawAudio = audio
                         }
                     } else {
                         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
@@ -182,6 +187,7 @@ extension AmCtl {
                             .map { "\(file): \($0)\n" }.joined()
                     }
                     printOut(output)
+                    if verbose && result.duration == 0 { printDiagnostic("\(file): no audio: the transcript is empty") }
                     if verbose { printDiagnostic("timing of \(file):\n" + TimingTree.render(result.timings)) }
                     return
                 case .error(_, let error):

@@ -23,6 +23,37 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A quick tap of push-to-talk records nothing, or stops mid-frame: an
+    /// empty transcript, or the whole frames' one, and amctl exits 0.
+    @Test func emptyAndCutRecordingsAreTranscriptsNotErrors() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let nothing = try daemon.amctl(["transcribe", "-v", "--raw", "s16le:16000:1", "-"], standardInput: Data())
+        #expect(nothing.status == 0, "\(nothing.standardError)")
+        #expect(nothing.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        #expect(nothing.standardError.contains("stdin: no audio: the transcript is empty"), "\(nothing.standardError)")
+
+        var cut = try Samples.jfkPCM()
+        cut.append(7)
+        let partial = try daemon.amctl(["transcribe", "--raw", "s16le:16000:1", "-"], standardInput: cut)
+        #expect(partial.status == 0 && partial.standardOutput == Samples.jfkText + "\n", "\(partial.standardError)")
+        #expect(partial.standardError.contains("warning: the last 1 bytes are not a whole s16le:16000:1 frame"))
+
+        // A WAV header with an empty data chunk.
+        var header = Data("RIFF".utf8) + Self.le(36, 4) + Data("WAVEfmt ".utf8) + Self.le(16, 4) + Self.le(1, 2) + Self.le(1, 2)
+        header += Self.le(16_000, 4) + Self.le(32_000, 4) + Self.le(2, 2) + Self.le(16, 2) + Data("data".utf8) + Self.le(0, 4)
+        let file = try daemon.directory.file("empty.wav", contents: header).path
+        let emptyFile = try daemon.amctl(["transcribe", "-f", "json", file])
+        #expect(emptyFile.status == 0, "\(emptyFile.standardError)")
+        #expect(emptyFile.standardOutput.contains("\"segments\": []") || emptyFile.standardOutput.contains("\"segments\":[]"),
+                "\(emptyFile.standardOutput)")
+        #expect(daemon.stop() == 0)
+    }
+
+    private static func le(_ value: UInt32, _ bytes: Int) -> Data {
+        withUnsafeBytes(of: value.littleEndian) { Data($0.prefix(bytes)) }
+    }
+
     @Test(arguments: [("streems = 2", "unknown key 'streems'"), ("beam_size = 99", "key 'beam_size'"),
                       ("socket = 5", "bad.conf:1: key 'socket'"), ("model = [", "bad.conf:1: expected a value"),
                       ("\n# a date, which once aborted the parser\nstart = 1979-05-27T*7:32:00", "bad.conf:3: dates and times are not used")])

@@ -15,7 +15,6 @@ public struct AudioError: Error, Hashable, CustomStringConvertible, Sendable {
         public static let empty = Code(name: "empty")
         public static let tooLong = Code(name: "too-long")
         public static let badRawFormat = Code(name: "bad-raw-format")
-        public static let partialFrame = Code(name: "partial-frame")
     }
 
     public let code: Code

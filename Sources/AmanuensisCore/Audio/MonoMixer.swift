@@ -46,9 +46,10 @@ struct MonoMixer {
         }
     }
 
-    /// The mono track at 16 kHz.
+    /// The mono track at 16 kHz; none at all is an empty track (a tap of a
+    /// push-to-talk key records nothing), which transcribes to empty text.
     mutating func finish() throws -> AudioSamples {
-        guard frames > 0 else { throw AudioError(.empty, "the audio contains no samples") }
+        guard frames > 0 else { return AudioSamples(samples: []) }
         try resampler?.finish(appendingTo: &samples)
         return AudioSamples(samples: samples)
     }

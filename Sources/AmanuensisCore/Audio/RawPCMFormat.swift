@@ -67,13 +67,12 @@ public struct RawPCMDecoder {
     /// Samples held so far, mono at 16 kHz: what the stream costs in memory.
     public var sampleCount: Int { mixer.samples.count }
 
-    /// The whole stream as mono 16 kHz. Fails when the stream ended inside a
-    /// frame or held nothing.
+    /// Bytes after the last whole frame: a recorder stopped mid-frame.
+    public var strayBytes: Int { carry.count }
+
+    /// The whole stream as mono 16 kHz, without the stray bytes of a last
+    /// partial frame (`strayBytes`); empty when it held no whole frame.
     public mutating func finish() throws -> AudioSamples {
-        guard carry.isEmpty else {
-            throw AudioError(.partialFrame,
-                             "raw audio ends inside a frame: \(carry.count) stray bytes (\(format) frames are \(format.bytesPerFrame) bytes)")
-        }
-        return try mixer.finish()
+        try mixer.finish()
     }
 }

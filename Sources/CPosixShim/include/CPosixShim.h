@@ -34,4 +34,9 @@ int CPosixShim_unread_bytes(int socket);
    which needs _GNU_SOURCE); the kernel keeps the first 15 bytes. */
 void CPosixShim_name_this_thread(const char *name);
 
+/* Fixes glibc's mmap threshold at `bytes` (mallopt, from <malloc.h>, which
+   Swift's Glibc module leaves out): blocks that large are always mapped
+   and given back when freed. Returns 0 if glibc refused. */
+int CPosixShim_fix_mmap_threshold(int bytes);
+
 #endif
