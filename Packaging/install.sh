@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Amanuensis: binaries, systemd units, man pages, example config,
-# sysusers/tmpfiles snippets and the default model; --uninstall removes
-# exactly what an install recorded in its manifest.
+# Installs Amanuensis: binaries, systemd units, man pages, shell completions,
+# example config, sysusers/tmpfiles snippets and the default model;
+# --uninstall stops and disables the units, then removes exactly what an
+# install recorded in its manifest.
 #
 # usage: Packaging/install.sh [--user] [--prefix DIR] [--destdir DIR]
 #                             [--binaries DIR] [--no-model] [--uninstall]
@@ -9,6 +10,8 @@
 #   --prefix     installation prefix (default /usr/local, or ~/.local with --user)
 #   --destdir    stage everything under DIR (packaging, tests)
 #   --binaries   take amanuensisd and amctl from DIR instead of building them
+#                (under sudo the build runs as the user who called sudo, so
+#                the checkout's .build stays theirs)
 #   --no-model   do not fetch the tiny.en model
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,22 +48,35 @@ bindir=$prefix/bin
 mandir=$prefix/share/man
 manifest=$prefix/share/amanuensis/installed-files
 
+systemctl_scope=()
+[ $user = 1 ] && systemctl_scope=(--user)
+
 if [ $uninstall = 1 ]; then
   [ -f "$destdir$manifest" ] || { echo "install.sh: nothing recorded at $destdir$manifest" >&2; exit 1; }
+  if [ -z "$destdir" ] && command -v systemctl >/dev/null; then
+    systemctl "${systemctl_scope[@]}" disable --now amanuensisd.socket amanuensisd.service >/dev/null 2>&1 || true
+  fi
   # The manifest lists itself and the directories the install created, in
   # creation order: undo it backwards.
   mapfile -t paths < <(tac "$destdir$manifest")
   for path in "${paths[@]}"; do
     if [ -d "$destdir$path" ]; then rmdir "$destdir$path" 2>/dev/null || true; else rm -f "$destdir$path"; fi
   done
+  if [ -z "$destdir" ] && command -v systemctl >/dev/null; then
+    systemctl "${systemctl_scope[@]}" daemon-reload >/dev/null 2>&1 || true
+  fi
   echo "uninstalled"
   exit 0
 fi
 
 if [ -z "$binaries" ]; then
-  swift build -c release --product amanuensisd >&2
-  swift build -c release --product amctl >&2
-  binaries=$(swift build -c release --show-bin-path)
+  as_caller=()
+  if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+    as_caller=(runuser -u "$SUDO_USER" -- env "PATH=$PATH")
+  fi
+  "${as_caller[@]}" swift build -c release --product amanuensisd >&2
+  "${as_caller[@]}" swift build -c release --product amctl >&2
+  binaries=$("${as_caller[@]}" swift build -c release --show-bin-path)
 fi
 
 recorded=()
@@ -80,6 +96,13 @@ put 0755 "$binaries/amctl" "$bindir/amctl"
 for page in Man/*.[1-8]; do put 0644 "$page" "$mandir/man${page##*.}/$(basename "$page")"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Completions where bash-completion, zsh and fish look under the prefix.
+for shell in bash zsh fish; do
+  "$binaries/amctl" --generate-completion-script "$shell" > "$work/amctl.$shell"
+done
+put 0644 "$work/amctl.bash" "$prefix/share/bash-completion/completions/amctl"
+put 0644 "$work/amctl.zsh" "$prefix/share/zsh/site-functions/_amctl"
+put 0644 "$work/amctl.fish" "$prefix/share/fish/vendor_completions.d/amctl.fish"
 for unit in "$units"/*; do
   sed "s|@BINDIR@|$bindir|" "$unit" > "$work/$(basename "$unit")"
   put 0644 "$work/$(basename "$unit")" "$unitdir/$(basename "$unit")"

@@ -30,7 +30,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                                  ("max_queued", c.maximumQueued, 1...65_536)] {
         require(range.contains(value), "\(name) = \(value) accepted")
     }
-    for (name, value, range) in [("idle_exit", c.idleExit, 0...31_536_000), ("max_audio_seconds", c.maximumAudioSeconds, 1...86_400),
+    for (name, value, range) in [("idle_exit", c.idleExit ?? 0, 0...31_536_000), ("max_audio_seconds", c.maximumAudioSeconds, 1...86_400),
                                  ("read_timeout", c.readTimeout, 0.1...3600), ("idle_timeout", c.idleTimeout, 1...86_400),
                                  ("drain_timeout", c.drainTimeout, 0...3600), ("queue_timeout", c.queueTimeout, 0.1...3600)] {
         require(range.contains(value), "\(name) = \(value) accepted")

@@ -31,6 +31,10 @@ public struct TranscribeRequest: Hashable, Sendable {
     /// The longest initial prompt a daemon accepts. Whisper reads only the
     /// last 223 tokens of a prompt; this is several times that.
     public static let maximumPromptBytes = 4096
+    /// Requests one connection may have in flight (queued, running or
+    /// uploading); past it the daemon answers `busy`. One client cannot fill
+    /// the queue that all share, and a client may pipeline up to this many.
+    public static let maximumInFlightPerConnection = 16
 
     public init(requestID: UInt32, source: Source, timing: Bool = false, withoutTimestamps: Bool = false,
                 priority: Priority = .automatic, beamSize: UInt8 = 0, initialPrompt: String = "") {

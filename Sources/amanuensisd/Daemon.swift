@@ -17,7 +17,7 @@ struct Daemon: ParsableCommand {
         discussion: "Serves transcriptions on a Unix socket. See amanuensisd(8) and amanuensisd.conf(5).",
         version: DaemonContext.version)
 
-    @Option(name: .long, help: "Configuration file (default: /etc/amanuensis/amanuensisd.conf if it exists).")
+    @Option(name: .long, help: "Configuration file (default: the user's, for a user's daemon, else /etc/amanuensis/amanuensisd.conf; see amanuensisd(8)).")
     var config: String?
 
     @Option(name: .long, help: "Socket to bind when systemd passes none.")
@@ -32,6 +32,14 @@ struct Daemon: ParsableCommand {
     @Option(name: .long, help: "Default beam size (1 = greedy).")
     var beamSize: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Arithmetic of the model's products: \(ComputeType.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                            valueName: "type"))
+    var computeType: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where the model runs: \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                            valueName: "backend"))
+    var backend: String?
+
     @Option(name: .long, help: "Exit after this many idle seconds (0 = never).")
     var idleExit: Double?
 
@@ -39,6 +47,12 @@ struct Daemon: ParsableCommand {
         if let streams, !(1...64).contains(streams) { throw ValidationError("--streams must be 1 to 64") }
         if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
         if let idleExit, idleExit < 0 { throw ValidationError("--idle-exit must not be negative") }
+        if let computeType, ComputeType(rawValue: computeType) == nil {
+            throw ValidationError("--compute-type must be one of \(ComputeType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let backend, BackendChoice(rawValue: backend) == nil {
+            throw ValidationError("--backend must be one of \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     /// The file's configuration with the command line's overrides applied.
@@ -49,6 +63,8 @@ struct Daemon: ParsableCommand {
         if let streams { configuration.streams = streams }
         if let beamSize { configuration.beamSize = beamSize }
         if let idleExit { configuration.idleExit = idleExit }
+        if let type = computeType.flatMap(ComputeType.init(rawValue:)) { configuration.computeType = type }
+        if let choice = backend.flatMap(BackendChoice.init(rawValue:)) { configuration.backend = choice }
         return configuration
     }
 
@@ -110,7 +126,7 @@ struct Daemon: ParsableCommand {
             }
         }
         startAccepting(listener, context: context, access: access)
-        startMonitor(context: context, stop: stop)
+        startMonitor(context: context, stop: stop, socketActivated: listener.ownedPath == nil)
 
         stop.wait()
         Notifier.stopping()
@@ -143,7 +159,7 @@ struct Daemon: ParsableCommand {
     /// file when it exists, or nothing.
     static func fileConfiguration(path: String?) throws -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
-        let file = path ?? (FileManager.default.fileExists(atPath: DaemonConfiguration.defaultPath) ? DaemonConfiguration.defaultPath : nil)
+        let file = path ?? DaemonConfiguration.defaultPaths().first { FileManager.default.fileExists(atPath: $0) }
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw DaemonConfiguration.Invalid(description: "\(file): cannot read the configuration file")
@@ -182,9 +198,8 @@ struct Daemon: ParsableCommand {
     }
 
     /// Once a second: watchdog pings, the status line, and the idle exit.
-    private func startMonitor(context: DaemonContext, stop: DispatchSemaphore) {
+    private func startMonitor(context: DaemonContext, stop: DispatchSemaphore, socketActivated: Bool) {
         let watchdog = Notifier.watchdogInterval
-        let idleExit = context.configuration.idleExit
         NamedThread.start("amanuensisd-monitor") {
             var lastStatus = ""
             while true {
@@ -196,6 +211,8 @@ struct Daemon: ParsableCommand {
                     Notifier.status(status)
                     lastStatus = status
                 }
+                // Read each time: SIGHUP may change it.
+                let idleExit = context.configuration.idleExit ?? (socketActivated ? 300 : 0)
                 if idleExit > 0, context.idleSeconds >= idleExit {
                     context.journal.log(.notice, "idle for \(idleExit) s: exiting")
                     stop.signal()

@@ -25,8 +25,10 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// Where the model runs: `auto` takes the CPU and says why not the NPU.
     var backend = BackendChoice.auto
     var beamSize = 1
-    /// Seconds without connections or work after which the daemon exits; 0 = never.
-    var idleExit = 0.0
+    /// Seconds without connections or work after which the daemon exits; 0 =
+    /// never. Unset: 300 under socket activation, where systemd starts the
+    /// next daemon for the next client, and never when started by hand.
+    var idleExit: Double?
     var maximumFrameBytes = 1 << 20
     var maximumAudioSeconds = 4.0 * 3600
     var maximumConnections = 256
@@ -45,7 +47,18 @@ struct DaemonConfiguration: Sendable, Equatable {
     var allowedUsers: [String] = []
     var allowedGroups: [String] = []
 
-    static let defaultPath = "/etc/amanuensis/amanuensisd.conf"
+    static let systemPath = "/etc/amanuensis/amanuensisd.conf"
+
+    /// The files read, the first that exists, when `--config` names none: a
+    /// user's daemon reads the user's own
+    /// (`$XDG_CONFIG_HOME/amanuensis/amanuensisd.conf`, where
+    /// `install.sh --user` puts it) before the system's.
+    static func defaultPaths(uid: uid_t = getuid(), environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        guard uid != 0 else { return [systemPath] }
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["HOME"].map { $0 + "/.config" }
+        return (config.map { ["\($0)/amanuensis/amanuensisd.conf"] } ?? []) + [systemPath]
+    }
 
     static func defaultSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if getuid() == 0 { return "/run/amanuensis/amanuensisd.sock" }
@@ -71,7 +84,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("backend", \.backend, restartOnly: true, Key.choice(BackendChoice.self)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
         Key("parallel_decoding", \.parallelDecoding, Key.boolean),
-        Key("idle_exit", \.idleExit, Key.seconds(0...31_536_000)),
+        Key("idle_exit", \.idleExit, { try Key.seconds(0...31_536_000)($0) }),
         Key("max_frame_bytes", \.maximumFrameBytes, Key.integer(65_536...67_108_864)),
         Key("max_audio_seconds", \.maximumAudioSeconds, Key.seconds(1...86_400)),
         Key("max_connections", \.maximumConnections, Key.integer(1...65_536)),

@@ -33,9 +33,6 @@ final class Session {
 
     /// Raw uploads one connection may have open at once.
     private static let maximumRawUploads = 4
-    /// Requests one connection may have in flight (queued, running, or
-    /// uploading): one client cannot fill the queue that all clients share.
-    static let maximumRequests = 16
 
     init(socket: UnixSocket, peer: UnixSocket.Credentials, context: DaemonContext) {
         connection = MessageConnection(socket: socket, maximumFrameSize: context.configuration.maximumFrameBytes)
@@ -121,8 +118,8 @@ final class Session {
             jobs = jobs.filter { !$0.value.isFinished }
             let refusal: ProtocolError? = if request.requestID == 0 || jobs[request.requestID] != nil || uploads[request.requestID] != nil {
                 ProtocolError(.badRequest, "request id \(request.requestID) is zero or in use")
-            } else if jobs.count + uploads.count >= Self.maximumRequests {
-                ProtocolError(.busy, "this connection has \(Self.maximumRequests) requests in flight; send more as they finish")
+            } else if jobs.count + uploads.count >= TranscribeRequest.maximumInFlightPerConnection {
+                ProtocolError(.busy, "this connection has \(TranscribeRequest.maximumInFlightPerConnection) requests in flight; send more as they finish")
             } else { nil }
             if let refusal {
                 // Descriptors travel with their request; one that is refused here is closed.

@@ -43,6 +43,13 @@ struct DaemonClient {
         try connection.send(message.encoded(), attaching: descriptor)
     }
 
+    /// Why the daemon went away when a send failed: what it said last, if
+    /// it said anything.
+    func lastWords(after failure: SystemError) -> ProtocolError {
+        do { _ = try receive() } catch let said as ProtocolError { return said } catch {}
+        return ProtocolError(.internalError, "the daemon closed the connection (\(failure))")
+    }
+
     /// The next message; a connection-level error from the daemon is thrown.
     func receive() throws -> DaemonMessage { try Self.receive(connection) }
 

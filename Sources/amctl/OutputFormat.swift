@@ -5,6 +5,9 @@ import ArgumentParser
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, srt, vtt
 
+    /// The extension of a file written in this format (`--output-dir`).
+    var fileExtension: String { self == .text ? "txt" : rawValue }
+
     func render(_ result: TranscriptionResult, file: String) -> String {
         switch self {
         case .text:

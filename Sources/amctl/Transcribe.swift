@@ -9,9 +9,11 @@ extension AmCtl {
             abstract: "Transcribe audio files, or raw PCM from standard input.",
             discussion: """
                 Each file is opened here and its descriptor passed to the daemon, so the daemon \
-                reads exactly the files you can read. With several files each output line starts \
-                with the file's name, as grep does. With --raw, give - as the only file: PCM is \
-                read from standard input until end of file and streamed as it arrives.
+                reads exactly the files you can read; several files are sent at once, and their \
+                results printed in the order given. With several files each text line starts with \
+                the file's name, as grep does, and JSON is one array; subtitles of several files \
+                need --output-dir. With --raw, give - as the only file: PCM is read from standard \
+                input until end of file and streamed as it arrives.
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -38,6 +40,11 @@ extension AmCtl {
         @Flag(help: "Exit with status 4 when the daemon is busy instead of retrying with backoff.")
         var noRetry = false
 
+        @Option(name: [.customShort("o"), .long], help: ArgumentHelp(
+            "Write each result to DIR/NAME.EXT (NAME: the input's name without its extension) instead of standard output.",
+            valueName: "dir"), completion: .directory)
+        var outputDir: String?
+
         @Argument(help: "Audio files, or - with --raw.", completion: .file())
         var files: [String]
 
@@ -53,6 +60,23 @@ extension AmCtl {
             if let prompt, prompt.utf8.count > TranscribeRequest.maximumPromptBytes {
                 throw ValidationError("--prompt is \(prompt.utf8.count) bytes; the limit is \(TranscribeRequest.maximumPromptBytes)")
             }
+            guard let outputDir else {
+                if files.count > 1 && (format == .srt || format == .vtt) {
+                    throw ValidationError("\(format) of several files needs --output-dir DIR: one subtitle file per input")
+                }
+                return
+            }
+            var info = stat()
+            guard stat(outputDir, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw ValidationError("--output-dir \(outputDir) is not a directory")
+            }
+            var outputs: [String: String] = [:]
+            for file in files {
+                let path = ResultWriter.outputPath(for: file, in: outputDir, format: format)
+                if let other = outputs.updateValue(file, forKey: path), other != file {
+                    throw ValidationError("\(other) and \(file) would both be written to \(path)")
+                }
+            }
         }
 
         private func parsedRaw(_ text: String) throws -> RawAudioFormat {
@@ -63,16 +87,19 @@ extension AmCtl {
 
         func run() throws {
             var client = try DaemonClient.connect(connection)
-            var failure: ExitCode?
-            for (index, file) in files.enumerated() {
-                do {
-                    try transcribe(file, id: UInt32(index + 1), client: &client)
-                } catch let code as ExitCode {
-                    if code == ExitStatus.unreachable { throw code }
-                    failure = failure == ExitStatus.busy ? failure : code
+            var writer = ResultWriter(format: format, inputs: files.count, outputDirectory: outputDir)
+            defer { writer.finish() }
+            if raw != nil {
+                try transcribeStandardInput(client: &client, writer: &writer)
+            } else {
+                var batch = FileBatch(files: files, retrying: !noRetry, progress: files.count == 1 && isatty(STDERR_FILENO) != 0,
+                                      request: { request($0, source: .descriptor) })
+                try batch.run(client: &client, connection: connection) { result, file in
+                    guard writer.write(result, input: file) else { return false }
+                    note(result, file: file)
+                    return true
                 }
             }
-            if let failure { throw failure }
         }
 
         private func request(_ id: UInt32, source: TranscribeRequest.Source) -> TranscribeRequest {
@@ -81,63 +108,49 @@ extension AmCtl {
                               beamSize: beamSize ?? 0, initialPrompt: prompt ?? "")
         }
 
-        /// Sends one file (or standard input) and prints its result. A `busy`
-        /// answer is retried with exponential backoff (0.2 s doubling to 3.2 s)
-        /// for up to five minutes unless --no-retry; raw audio is kept for that.
-        /// A daemon that is shutting down is reconnected to, once a restarted
-        /// one answers (socket activation starts the next at once).
-        private func transcribe(_ file: String, id: UInt32, client: inout DaemonClient) throws {
-            var rawAudio: [UInt8]?
-            var delay = 0.2
-            let deadline = ContinuousClock.now + .seconds(300)
+        /// What `-v` adds on standard error after a result.
+        private func note(_ result: TranscriptionResult, file: String) {
             let name = file == "-" ? "stdin" : file
+            if verbose && result.duration == 0 { printDiagnostic("\(name): no audio: the transcript is empty\n") }
+            if verbose { printDiagnostic("timing of \(name):\n" + TimingTree.render(result.timings)) }
+        }
+
+        /// Streams standard input and prints its result. A `busy` answer is
+        /// retried with backoff (`Backoff`) unless --no-retry, with the audio
+        /// kept for that; a daemon that is shutting down is reconnected to,
+        /// once a restarted one answers (socket activation starts the next).
+        private func transcribeStandardInput(client: inout DaemonClient, writer: inout ResultWriter) throws {
+            let format = try parsedRaw(raw ?? "")
+            var rawAudio: [UInt8]?
+            var backoff = Backoff()
             while true {
                 do {
-                    if let raw {
-                        try client.send(.transcribe(request(id, source: .raw(try parsedRaw(raw)))))
-                        if let rawAudio {
-                            for chunk in stride(from: 0, to: rawAudio.count, by: 32 * 1024) {
-                                try client.send(.audio(requestID: id, bytes: Array(rawAudio[chunk..<min(chunk + 32 * 1024, rawAudio.count)])))
-                            }
-                            try client.send(.audioEnd(requestID: id))
-                        } else {
-                            let format = try parsedRaw(raw)
-                            let audio = try streamStandardInput(id: id, client: client)
-                            if audio.count % format.bytesPerFrame != 0 {
-                                printError("\(name): warning: the last \(audio.count % format.bytesPerFrame) bytes are not a whole \(format) frame; left out")
-                            }
-                            rawAudio = audio
+                    try client.send(.transcribe(request(1, source: .raw(format))))
+                    if let rawAudio {
+                        for chunk in stride(from: 0, to: rawAudio.count, by: 32 * 1024) {
+                            try client.send(.audio(requestID: 1, bytes: Array(rawAudio[chunk..<min(chunk + 32 * 1024, rawAudio.count)])))
                         }
+                        try client.send(.audioEnd(requestID: 1))
                     } else {
-                        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-                        guard descriptor >= 0 else {
-                            printError("\(file): \(String(cString: strerror(errno)))")
-                            throw ExitStatus.transcriptionFailed
+                        let audio = try streamStandardInput(id: 1, client: client)
+                        if audio.count % format.bytesPerFrame != 0 {
+                            printError("stdin: warning: the last \(audio.count % format.bytesPerFrame) bytes are not a whole \(format) frame; left out")
                         }
-                        defer { close(descriptor) }
-                        try client.send(.transcribe(request(id, source: .descriptor)), attaching: descriptor)
+                        rawAudio = audio
                     }
-                    return try awaitResult(id: id, file: name, client: client)
+                    let result = try awaitResult(id: 1, client: client)
+                    guard writer.write(result, input: "-") else { throw ExitStatus.transcriptionFailed }
+                    return note(result, file: "-")
                 } catch let busy as Busy {
-                    guard !noRetry, ContinuousClock.now + .milliseconds(Int(delay * 1000)) < deadline else {
-                        printError("\(name): \(busy.message)")
+                    guard !noRetry, let delay = backoff.next() else {
+                        printError("stdin: \(busy.message)")
                         throw ExitStatus.busy
                     }
                     usleep(UInt32(delay * 1_000_000))
-                    delay = min(delay * 2, 3.2)
                     if busy.reconnect { client = try DaemonClient.connect(connection) }
                 } catch let failure as SystemError {
-                    // A send failed: the daemon went away. What it said last, if anything, is why.
-                    let said: ProtocolError
-                    do {
-                        _ = try client.receive()
-                        said = ProtocolError(.internalError, "the daemon closed the connection (\(failure))")
-                    } catch let error as ProtocolError {
-                        said = error
-                    } catch {
-                        said = ProtocolError(.internalError, "the daemon closed the connection (\(failure))")
-                    }
-                    printError("\(name): \(said.message)")
+                    let said = client.lastWords(after: failure)
+                    printError("stdin: \(said.message)")
                     throw ExitStatus.of(said)
                 }
             }
@@ -166,34 +179,23 @@ extension AmCtl {
             return kept
         }
 
-        private func awaitResult(id: UInt32, file: String, client: DaemonClient) throws {
-            let showProgress = isatty(STDERR_FILENO) != 0
+        private func awaitResult(id: UInt32, client: DaemonClient) throws -> TranscriptionResult {
             while true {
                 let message: DaemonMessage
                 do { message = try client.receive() } catch let error as ProtocolError {
                     if error.code == .shuttingDown { throw Busy(message: error.message, reconnect: true) }
-                    printError("\(file): \(error.message)")
+                    printError("stdin: \(error.message)")
                     throw ExitStatus.of(error)
                 }
                 switch message {
-                case .accepted, .welcome, .pong, .status, .stats:
+                case .accepted, .welcome, .pong, .status, .stats, .progress:
                     continue
-                case .progress(_, let done, let total):
-                    if showProgress { printError("\(file): \(Formatting.fixed(done, 0)) of \(Formatting.fixed(total, 0)) s\u{1B}[K\r") }
                 case .result(let result):
-                    var output = format.render(result, file: file)
-                    if files.count > 1 {
-                        output = output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                            .map { "\(file): \($0)\n" }.joined()
-                    }
-                    printOut(output)
-                    if verbose && result.duration == 0 { printDiagnostic("\(file): no audio: the transcript is empty") }
-                    if verbose { printDiagnostic("timing of \(file):\n" + TimingTree.render(result.timings)) }
-                    return
+                    return result
                 case .error(_, let error):
                     if error.code == .busy { throw Busy(message: error.message) }
                     if error.code == .shuttingDown { throw Busy(message: error.message, reconnect: true) }
-                    printError("\(file): \(error.message)")
+                    printError("stdin: \(error.message)")
                     throw error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed
                 }
             }

@@ -89,6 +89,17 @@ import Testing
         #expect(Self.error("a = " + String(repeating: "[", count: 100_000))?.message.hasPrefix("arrays nested more than") == true)
     }
 
+    /// `install.sh --user` puts the example under the user's configuration
+    /// directory: a user's daemon reads it there before the system's.
+    @Test func aUsersDaemonReadsTheUsersFileFirst() {
+        let system = "/etc/amanuensis/amanuensisd.conf"
+        #expect(DaemonConfiguration.defaultPaths(uid: 1000, environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/home/u"])
+            == ["/x/amanuensis/amanuensisd.conf", system])
+        #expect(DaemonConfiguration.defaultPaths(uid: 1000, environment: ["XDG_CONFIG_HOME": "", "HOME": "/home/u"])
+            == ["/home/u/.config/amanuensis/amanuensisd.conf", system])
+        #expect(DaemonConfiguration.defaultPaths(uid: 0, environment: ["HOME": "/root"]) == [system])
+    }
+
     @Test func theShippedExampleReadsWithEveryKeyUncommented() throws {
         let example = try String(contentsOf: TestPaths.root.appendingPathComponent("Packaging/amanuensisd.conf.example"), encoding: .utf8)
         let uncommented = example.split(separator: "\n").map { $0.hasPrefix("# ") && $0.contains(" = ") ? $0.dropFirst(2) : $0 }

@@ -25,7 +25,9 @@ import Testing
         let units = home.url.appendingPathComponent(".config/systemd/user").path
         let socketUnit = try String(contentsOfFile: units + "/amanuensisd.socket", encoding: .utf8)
         let service = try String(contentsOfFile: units + "/amanuensisd.service", encoding: .utf8)
-        #expect(service.contains("ExecStart=\(bin)/amanuensisd "))
+        #expect(service.contains("ExecStart=\(bin)/amanuensisd\n"), "the configuration file's idle_exit is not overridden")
+        let completion = try String(contentsOfFile: home.url.path + "/.local/share/bash-completion/completions/amctl", encoding: .utf8)
+        #expect(completion.contains("--output-dir"), "bash completion for amctl")
 
         // The socket unit's ListenStream, with %t (the runtime directory) resolved.
         let runtime = try TemporaryDirectory()

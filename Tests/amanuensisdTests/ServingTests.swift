@@ -23,6 +23,19 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// The restart keys users try first on the command line.
+    @Test func computeTypeAndBackendOnTheCommandLine() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start(arguments: ["--compute-type", "int8", "--backend", "cpu"])
+        let status = try daemon.amctl(["status", "--json"])
+        #expect(status.standardOutput.contains("\"compute_type\": \"int8\"") && status.standardOutput.contains("\"backend\": \"cpu"),
+                "\(status.standardOutput)")
+        #expect(try daemon.amctl(["transcribe", Samples.jfk]).status == 0)
+        #expect(daemon.stop() == 0)
+        let bad = try CommandResult.run([DaemonHarness.daemon, "--compute-type", "bfloat16"])
+        #expect(bad.status == 64 && bad.standardError.contains("must be one of float32, int8"), "\(bad.standardError)")
+    }
+
     /// A quick tap of push-to-talk records nothing, or stops mid-frame: an
     /// empty transcript, or the whole frames' one, and amctl exits 0.
     @Test func emptyAndCutRecordingsAreTranscriptsNotErrors() throws {
@@ -144,7 +157,7 @@ import Testing
         #expect(daemon.waitForExit(timeout: 30) == 0, "\(daemon.log)")
     }
 
-    /// With `--idle-exit` the daemon exits when idle; the listening socket,
+    /// With an idle exit the daemon exits when idle; the listening socket,
     /// held by the test as systemd holds it, queues the next client, and the
     /// next start through systemd-socket-activate serves it.
     @Test func idleExitThenTheNextClientIsServed() throws {
@@ -166,7 +179,8 @@ import Testing
         try client.run()
         #expect(listener.waitForConnection(timeout: 10), "the client never reached the socket")
         let second = try DaemonHarness(directory: directory)
-        try second.start(.inherited(listener.descriptor), arguments: ["--idle-exit", "1"])
+        // The configuration file's key, which the installed units no longer override.
+        try second.start(.inherited(listener.descriptor), configuration: "idle_exit = 1\n")
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         client.waitUntilExit()
         #expect(client.terminationStatus == 0)

@@ -1,0 +1,80 @@
+import AmanuensisProtocol
+import AmanuensisTransport
+import Glibc
+
+/// Where `amctl transcribe` puts each result, so that what it writes is
+/// always one valid document: with one input, the result as its format
+/// renders it; with several, text lines prefixed with the input's name (as
+/// grep does) and JSON as one array; with `--output-dir`, one file per input
+/// beside nothing on standard output. Subtitles of several inputs are never
+/// mixed on standard output (`Transcribe.validate` asks for a directory).
+struct ResultWriter {
+    let format: OutputFormat
+    let inputs: Int
+    let outputDirectory: String?
+    private var openedArray = false
+
+    init(format: OutputFormat, inputs: Int, outputDirectory: String?) {
+        self.format = format
+        self.inputs = inputs
+        self.outputDirectory = outputDirectory
+    }
+
+    /// The file that `--output-dir` writes for `input`: its name without the
+    /// directory and extension, with the format's (standard input: `stdin`).
+    static func outputPath(for input: String, in directory: String, format: OutputFormat) -> String {
+        var name = input == "-" ? "stdin" : String(input.split(separator: "/").last ?? "audio")
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+        return (directory.hasSuffix("/") ? directory : directory + "/") + name + "." + format.fileExtension
+    }
+
+    /// Writes one input's result; false (with the reason on standard error)
+    /// when its output file cannot be written.
+    mutating func write(_ result: TranscriptionResult, input: String) -> Bool {
+        let name = input == "-" ? "stdin" : input
+        let rendered = format.render(result, file: name)
+        if let outputDirectory {
+            let path = Self.outputPath(for: input, in: outputDirectory, format: format)
+            do { try Self.writeFile(path, rendered) } catch {
+                printError("\(path): \(error)")
+                return false
+            }
+            return true
+        }
+        guard inputs > 1 else {
+            printOut(rendered)
+            return true
+        }
+        switch format {
+        case .json:
+            printOut((openedArray ? ",\n" : "[\n") + rendered.dropLast())
+            openedArray = true
+        default:
+            printOut(rendered.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { "\(name): \($0)\n" }.joined())
+        }
+        return true
+    }
+
+    /// Closes the document: the JSON array of several inputs, even when
+    /// some failed or none succeeded.
+    mutating func finish() {
+        guard outputDirectory == nil, inputs > 1, format == .json else { return }
+        printOut(openedArray ? "\n]\n" : "[]\n")
+    }
+
+    private static func writeFile(_ path: String, _ text: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw SystemError("open") }
+        defer { close(descriptor) }
+        var text = text
+        try text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw SystemError("write") }
+                offset += written
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// What `amctl transcribe` writes for several files is one document a
+/// program can read, its files are sent at once, and `--output-dir` writes
+/// one file per input.
+@Suite struct AmctlOutputTests {
+    /// jfk.wav under another name, and a file that is not there.
+    static func inputs(in daemon: DaemonHarness) throws -> (other: String, missing: String) {
+        let other = try daemon.directory.file("other.wav", contents: Data(contentsOf: URL(fileURLWithPath: Samples.jfk))).path
+        return (other, daemon.directory.url.appendingPathComponent("missing.wav").path)
+    }
+
+    @Test func severalFilesAreOneJSONArrayInTheOrderGivenAndSentAtOnce() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let (other, missing) = try Self.inputs(in: daemon)
+        let files = [Samples.jfk, other, missing, Samples.jfk, other]
+        let result = try daemon.amctl(["transcribe", "-f", "json"] + files)
+        #expect(result.status == 1, "one file is missing")
+        #expect(result.standardError.contains("missing.wav: No such file or directory"), "\(result.standardError)")
+        let array = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+        #expect(array?.map { $0["file"] as? String } == [Samples.jfk, other, Samples.jfk, other], "\(result.standardOutput)")
+        #expect(array?.allSatisfy { ($0["text"] as? String) == Samples.jfkText } == true)
+        let status = try daemon.amctl(["status", "--json"])
+        let counts = try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any]
+        #expect((counts?["streams_high_water"] as? Int ?? 0) >= 2, "the files were in the daemon together: \(status.standardOutput)")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func severalFilesAsTextArePrefixedWithTheirNames() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let (other, _) = try Self.inputs(in: daemon)
+        let result = try daemon.amctl(["transcribe", Samples.jfk, other])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "\(Samples.jfk): \(Samples.jfkText)\n\(other): \(Samples.jfkText)\n")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func subtitlesOfSeveralFilesGoToOneFileEach() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let (other, _) = try Self.inputs(in: daemon)
+        let mixed = try daemon.amctl(["transcribe", "-f", "srt", Samples.jfk, other])
+        #expect(mixed.status == 2 && mixed.standardError.contains("needs --output-dir"), "\(mixed.standardError)")
+
+        let output = try TemporaryDirectory()
+        let written = try daemon.amctl(["transcribe", "-f", "srt", "-o", output.url.path, Samples.jfk, other])
+        #expect(written.status == 0 && written.standardOutput.isEmpty, "\(written.standardError)")
+        for name in ["jfk.srt", "other.srt"] {
+            let subtitles = try String(contentsOf: output.url.appendingPathComponent(name), encoding: .utf8)
+            #expect(subtitles.hasPrefix("1\n00:00:00,000 --> 00:00:07,740\nAnd so my fellow Americans"), "\(name): \(subtitles)")
+        }
+
+        let clash = try daemon.amctl(["transcribe", "-o", output.url.path, Samples.jfk, try daemon.directory.file("jfk.wav", contents: Data()).path])
+        #expect(clash.status == 2 && clash.standardError.contains("would both be written to"), "\(clash.standardError)")
+        #expect(daemon.stop() == 0)
+    }
+}
