@@ -70,6 +70,7 @@ DAEMON = {
     + u8(0) + string("total") + u64(12) + b"".join(f64(v) for v in (800.0, 790.0, 950.0, 990.0, 1001.0))
     + u8(1) + string("total.encoder") + u64(3) + b"".join(f64(v) for v in (300.0, 299.0, 320.0, 330.0, 331.0)),
     "pong": u8(0x88) + u64(0x0123456789ABCDEF),
+    "segments": u8(0x89) + u32(7) + u32(1) + f64(30.0) + f64(34.5) + string(" ask what you can do for your country."),
 }
 
 # A few frames as they follow each other on a connection (the frame target's

@@ -4,7 +4,7 @@ private enum MessageType: UInt8 {
     case hello = 0x01, transcribe = 0x02, audio = 0x03, audioEnd = 0x04, cancel = 0x05, status = 0x06, stats = 0x07,
          ping = 0x08
     case welcome = 0x81, accepted = 0x82, progress = 0x83, result = 0x84, error = 0x85, statusReply = 0x86,
-         statsReply = 0x87, pong = 0x88
+         statsReply = 0x87, pong = 0x88, segments = 0x89
 }
 
 extension ClientMessage {
@@ -100,6 +100,10 @@ extension DaemonMessage {
             w.u32(UInt32(values.count))
             for pair in values { w.string(pair.key); w.string(pair.value) }
         }
+        func segments(_ segments: [TranscriptionResult.Segment]) {
+            w.u32(UInt32(segments.count))
+            for segment in segments { w.f64(segment.start); w.f64(segment.end); w.string(segment.text) }
+        }
         switch self {
         case .welcome(let version, let daemon, let model):
             w.u8(MessageType.welcome.rawValue); w.u16(version); w.string(daemon); w.string(model)
@@ -107,10 +111,11 @@ extension DaemonMessage {
             w.u8(MessageType.accepted.rawValue); w.u32(id)
         case .progress(let id, let done, let total):
             w.u8(MessageType.progress.rawValue); w.u32(id); w.f64(done); w.f64(total)
+        case .segments(let id, let final):
+            w.u8(MessageType.segments.rawValue); w.u32(id); segments(final)
         case .result(let result):
             w.u8(MessageType.result.rawValue); w.u32(result.requestID); w.f64(result.duration)
-            w.u32(UInt32(result.segments.count))
-            for segment in result.segments { w.f64(segment.start); w.f64(segment.end); w.string(segment.text) }
+            segments(result.segments)
             w.u32(UInt32(result.timings.count))
             for timing in result.timings {
                 w.string(timing.path); w.f64(timing.milliseconds); w.u32(timing.count)
@@ -142,6 +147,13 @@ extension DaemonMessage {
             guard count <= r.remaining / 8 else { throw ProtocolError(.malformedFrame, "\(count) pairs cannot fit") }
             return try (0..<count).map { _ in KeyValue(try r.string("key"), try r.string("value")) }
         }
+        func segments() throws -> [TranscriptionResult.Segment] {
+            let count = Int(try r.u32("segment count"))
+            guard count <= r.remaining / 20 else { throw ProtocolError(.malformedFrame, "\(count) segments cannot fit") }
+            return try (0..<count).map { _ in
+                TranscriptionResult.Segment(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text"))
+            }
+        }
         switch MessageType(rawValue: typeByte) {
         case .welcome:
             self = .welcome(version: try r.u16("version"), daemon: try r.string("daemon"), model: try r.string("model"))
@@ -149,13 +161,11 @@ extension DaemonMessage {
             self = .accepted(requestID: try r.u32("request id"))
         case .progress:
             self = .progress(requestID: try r.u32("request id"), done: try r.f64("done"), total: try r.f64("total"))
+        case .segments:
+            self = .segments(requestID: try r.u32("request id"), try segments())
         case .result:
             let id = try r.u32("request id"), duration = try r.f64("duration")
-            let segmentCount = Int(try r.u32("segment count"))
-            guard segmentCount <= r.remaining / 20 else { throw ProtocolError(.malformedFrame, "\(segmentCount) segments cannot fit") }
-            let segments = try (0..<segmentCount).map { _ in
-                TranscriptionResult.Segment(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text"))
-            }
+            let segments = try segments()
             let timingCount = Int(try r.u32("timing count"))
             guard timingCount <= r.remaining / 16 else { throw ProtocolError(.malformedFrame, "\(timingCount) timings cannot fit") }
             let timings = try (0..<timingCount).map { _ in

@@ -20,6 +20,10 @@ public enum DaemonMessage: Hashable, Sendable {
     case accepted(requestID: UInt32)
     /// Seconds of audio done out of the total, for long files.
     case progress(requestID: UInt32, done: Double, total: Double)
+    /// Segments that are final, for long files: sent as each window is
+    /// decoded, so a client can show the text before the result. The
+    /// result still carries every segment.
+    case segments(requestID: UInt32, [TranscriptionResult.Segment])
     case result(TranscriptionResult)
     /// `requestID` 0 is about the connection, not one request.
     case error(requestID: UInt32, ProtocolError)

@@ -285,9 +285,14 @@ public final class Runtime: Sendable {
 
     private func transcribe(_ job: Job, on stream: Transcriber) throws -> Transcript {
         guard !job.isCancelled else { throw TranscriptionCancelled() }
+        // One window's result is all there is to show: only longer jobs report.
         let reportsProgress = job.audio.duration > Double(AudioConstants.windowSeconds)
-        return try stream.transcribe(job.audio, options: job.options, isCancelled: { job.isCancelled }) { done, total in
-            if reportsProgress { job.delivery.progress(job, done: done, total: total) }
+        var delivered = 0
+        return try stream.transcribe(job.audio, options: job.options, isCancelled: { job.isCancelled }) { done, total, segments in
+            if reportsProgress {
+                job.delivery.progress(job, done: done, total: total, final: segments[delivered...])
+                delivered = segments.count
+            }
             return !job.isCancelled
         }
     }

@@ -14,8 +14,13 @@ struct ClientDelivery: JobDelivery {
 
     var isOpen: Bool { responder.isOpen }
 
-    func progress(_ job: Job, done: Double, total: Double) {
+    func progress(_ job: Job, done: Double, total: Double, final: ArraySlice<Segment>) {
+        if !final.isEmpty { responder.send(.segments(requestID: job.requestID, final.map(Self.wire))) }
         responder.send(.progress(requestID: job.requestID, done: done, total: total))
+    }
+
+    private static func wire(_ segment: Segment) -> TranscriptionResult.Segment {
+        .init(start: segment.start, end: segment.end, text: segment.text)
     }
 
     func finish(_ job: Job, _ outcome: JobOutcome) {
@@ -38,7 +43,7 @@ struct ClientDelivery: JobDelivery {
         }
         responder.send(.result(TranscriptionResult(
             requestID: job.requestID, duration: transcript.duration,
-            segments: transcript.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },
+            segments: transcript.segments.map(Self.wire),
             timings: wantsTiming ? timings : [])))
         let wall = (ContinuousClock.now - job.received).seconds
         let stage = { (path: String) in

@@ -49,6 +49,7 @@ struct FileBatch {
     /// failure: busy (4) over a failed transcription (1); an unreachable
     /// daemon (3) stops the batch at once.
     mutating func run(client: inout DaemonClient, connection: ConnectionOptions,
+                      stream: ([TranscriptionResult.Segment]) -> Void,
                       deliver: (TranscriptionResult, String) -> Bool) throws {
         defer { for descriptor in descriptors.values { close(descriptor) } }
         while true {
@@ -71,7 +72,7 @@ struct FileBatch {
                 reconnect = true
                 continue
             }
-            handle(message)
+            handle(message, stream: stream)
         }
         if let failure { throw failure }
     }
@@ -116,8 +117,11 @@ struct FileBatch {
         }
     }
 
-    private mutating func handle(_ message: DaemonMessage) {
+    private mutating func handle(_ message: DaemonMessage, stream: ([TranscriptionResult.Segment]) -> Void) {
         switch message {
+        case .segments(let id, let segments):
+            // Only one file's text is streamed (`ResultWriter.streamsText`).
+            if files.count == 1, inFlight[id] != nil { stream(segments) }
         case .progress(let id, let done, let total):
             if progress, inFlight[id] != nil {
                 printDiagnostic("\r\(files[0]): \(Formatting.fixed(done, 0)) of \(Formatting.fixed(total, 0)) s\u{1B}[K")

@@ -8,11 +8,20 @@ import Glibc
 /// grep does) and JSON as one array; with `--output-dir`, one file per input
 /// beside nothing on standard output. Subtitles of several inputs are never
 /// mixed on standard output (`Transcribe.validate` asks for a directory).
+///
+/// The text of one input is printed as its segments become final, so a
+/// long file shows its words while it is decoded (and Ctrl-C keeps them);
+/// what is printed is the result's `text` exactly.
 struct ResultWriter {
     let format: OutputFormat
     let inputs: Int
     let outputDirectory: String?
     private var openedArray = false
+    /// Segments of the one input already printed, whether any text was,
+    /// and the spaces held back (the transcript's ends are trimmed).
+    private var printedSegments = 0
+    private var printedText = false
+    private var heldSpaces = ""
 
     init(format: OutputFormat, inputs: Int, outputDirectory: String?) {
         self.format = format
@@ -28,9 +37,39 @@ struct ResultWriter {
         return (directory.hasSuffix("/") ? directory : directory + "/") + name + "." + format.fileExtension
     }
 
+    /// Whether segments are printed as they come: text of one input, on standard output.
+    var streamsText: Bool { format == .text && inputs == 1 && outputDirectory == nil }
+
+    /// Prints segments that became final before the result.
+    mutating func stream(_ segments: [TranscriptionResult.Segment]) {
+        guard streamsText else { return }
+        for segment in segments { printPiece(segment.text) }
+        printedSegments += segments.count
+    }
+
+    private mutating func printPiece(_ text: String) {
+        var body = Substring(text)
+        if !printedText { body = body.drop { $0 == " " } }
+        let trailing = body.reversed().prefix { $0 == " " }.count
+        let spaces = body.suffix(trailing)
+        body = body.dropLast(trailing)
+        if body.isEmpty {
+            if printedText { heldSpaces += spaces }
+            return
+        }
+        printOut(heldSpaces + body)
+        printedText = true
+        heldSpaces = String(spaces)
+    }
+
     /// Writes one input's result; false (with the reason on standard error)
     /// when its output file cannot be written.
     mutating func write(_ result: TranscriptionResult, input: String) -> Bool {
+        if streamsText {
+            stream(Array(result.segments.dropFirst(printedSegments)))
+            printOut("\n")
+            return true
+        }
         let name = input == "-" ? "stdin" : input
         let rendered = format.render(result, file: name)
         if let outputDirectory {

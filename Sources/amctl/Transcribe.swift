@@ -92,9 +92,10 @@ extension AmCtl {
             if raw != nil {
                 try transcribeStandardInput(client: &client, writer: &writer)
             } else {
-                var batch = FileBatch(files: files, retrying: !noRetry, progress: files.count == 1 && isatty(STDERR_FILENO) != 0,
-                                      request: { request($0, source: .descriptor) })
-                try batch.run(client: &client, connection: connection) { result, file in
+                // Streamed text on the terminal is progress enough.
+                let progress = files.count == 1 && isatty(STDERR_FILENO) != 0 && !(writer.streamsText && isatty(STDOUT_FILENO) != 0)
+                var batch = FileBatch(files: files, retrying: !noRetry, progress: progress, request: { request($0, source: .descriptor) })
+                try batch.run(client: &client, connection: connection, stream: { writer.stream($0) }) { result, file in
                     guard writer.write(result, input: file) else { return false }
                     note(result, file: file)
                     return true
@@ -138,7 +139,7 @@ extension AmCtl {
                         }
                         rawAudio = audio
                     }
-                    let result = try awaitResult(id: 1, client: client)
+                    let result = try awaitResult(id: 1, client: client) { writer.stream($0) }
                     guard writer.write(result, input: "-") else { throw ExitStatus.transcriptionFailed }
                     return note(result, file: "-")
                 } catch let busy as Busy {
@@ -179,7 +180,7 @@ extension AmCtl {
             return kept
         }
 
-        private func awaitResult(id: UInt32, client: DaemonClient) throws -> TranscriptionResult {
+        private func awaitResult(id: UInt32, client: DaemonClient, stream: ([TranscriptionResult.Segment]) -> Void) throws -> TranscriptionResult {
             while true {
                 let message: DaemonMessage
                 do { message = try client.receive() } catch let error as ProtocolError {
@@ -190,6 +191,8 @@ extension AmCtl {
                 switch message {
                 case .accepted, .welcome, .pong, .status, .stats, .progress:
                     continue
+                case .segments(_, let segments):
+                    stream(segments)
                 case .result(let result):
                     return result
                 case .error(_, let error):

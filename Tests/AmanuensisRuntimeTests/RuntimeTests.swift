@@ -14,10 +14,14 @@ import Testing
     final class Outcomes: JobDelivery {
         private let outcomes = Locked<[UInt32: JobOutcome]>([:])
         let order = Locked<[UInt32]>([])
+        /// Each job's segments as progress reported them.
+        let streamed = Locked<[UInt32: [Segment]]>([:])
         private let arrived = DispatchSemaphore(value: 0)
 
         var isOpen: Bool { true }
-        func progress(_ job: Job, done: Double, total: Double) {}
+        func progress(_ job: Job, done: Double, total: Double, final: ArraySlice<Segment>) {
+            streamed.withLock { $0[job.requestID, default: []] += final }
+        }
         func finish(_ job: Job, _ outcome: JobOutcome) {
             outcomes.withLock { $0[job.requestID] = outcome }
             order.withLock { $0.append(job.requestID) }
@@ -47,6 +51,25 @@ import Testing
     static func text(_ outcome: JobOutcome?) -> String {
         guard case .transcribed(let transcript, _) = outcome else { return "failed: \(String(describing: outcome))" }
         return transcript.text
+    }
+
+    /// A long job shows its text as it goes: the segments it reports before
+    /// its outcome are every segment of the transcript, each once, in order.
+    @Test func aLongJobReportsEachSegmentOnceAsItBecomesFinal() throws {
+        let runtime = try Self.runtime(streams: 1)
+        let outcomes = Outcomes()
+        let clip = try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path)
+        let long = AudioSamples(samples: Array(repeating: clip.samples, count: 4).flatMap { $0 })
+        try runtime.submit(Job(requestID: 1, audio: long, options: DecodingOptions(), interactive: false, delivery: outcomes,
+                               owner: 0, received: .now, audioDecoding: .zero), maximumQueued: 1)
+        guard case .transcribed(let transcript, _) = outcomes.wait(for: 1)[1] else {
+            Issue.record("the job failed")
+            return
+        }
+        #expect(transcript.segments.count >= 6)
+        let streamed = outcomes.streamed.withLock { $0[1] ?? [] }
+        #expect(streamed.map(\.text) == transcript.segments.map(\.text))
+        #expect(streamed.map(\.start) == transcript.segments.map(\.start))
     }
 
     @Test func everyBeamSizeRunsOnAStreamMadeForGreedySearch() throws {

@@ -29,6 +29,32 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A long file's text comes as its windows are decoded, not all at the
+    /// end, and what comes is exactly the transcript.
+    @Test func aLongFilesTextIsPrintedAsItIsDecoded() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let pcm = try Samples.jfkPCM()
+        let long = try daemon.directory.file("long.wav", contents: Samples.wav(pcm: pcm + pcm + pcm + pcm)).path
+        let amctl = Process()
+        amctl.executableURL = URL(fileURLWithPath: DaemonHarness.amctl)
+        amctl.arguments = ["transcribe", "--socket", daemon.socketPath, long]
+        let output = Pipe()
+        amctl.standardOutput = output
+        try amctl.run()
+        let first = output.fileHandleForReading.availableData
+        let stillRunning = amctl.isRunning
+        let text = String(decoding: first + output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        amctl.waitUntilExit()
+        #expect(amctl.terminationStatus == 0)
+        #expect(stillRunning, "the first text came only when amctl had finished")
+        let json = try daemon.amctl(["transcribe", "-f", "json", long])
+        let whole = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        #expect(text == (whole?["text"] as? String ?? "?") + "\n")
+        #expect(text.components(separatedBy: "ask what you can do for your country").count == 5, "\(text)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func severalFilesAsTextArePrefixedWithTheirNames() throws {
         let daemon = try DaemonHarness()
         try daemon.start()

@@ -211,4 +211,11 @@ enum Samples {
         }
         throw DaemonHarness.HarnessError()
     }
+
+    /// A WAV file of s16le 16 kHz mono `pcm`.
+    static func wav(pcm: Data) -> Data {
+        func le(_ value: Int, _ bytes: Int) -> Data { withUnsafeBytes(of: UInt32(value).littleEndian) { Data($0.prefix(bytes)) } }
+        return Data("RIFF".utf8) + le(36 + pcm.count, 4) + Data("WAVEfmt ".utf8) + le(16, 4) + le(1, 2) + le(1, 2)
+            + le(16_000, 4) + le(32_000, 4) + le(2, 2) + le(16, 2) + Data("data".utf8) + le(pcm.count, 4) + pcm
+    }
 }

@@ -52,19 +52,12 @@ import Testing
         #expect(partial.status == 0 && partial.standardOutput == Samples.jfkText + "\n", "\(partial.standardError)")
         #expect(partial.standardError.contains("warning: the last 1 bytes are not a whole s16le:16000:1 frame"))
 
-        // A WAV header with an empty data chunk.
-        var header = Data("RIFF".utf8) + Self.le(36, 4) + Data("WAVEfmt ".utf8) + Self.le(16, 4) + Self.le(1, 2) + Self.le(1, 2)
-        header += Self.le(16_000, 4) + Self.le(32_000, 4) + Self.le(2, 2) + Self.le(16, 2) + Data("data".utf8) + Self.le(0, 4)
-        let file = try daemon.directory.file("empty.wav", contents: header).path
+        let file = try daemon.directory.file("empty.wav", contents: Samples.wav(pcm: Data())).path
         let emptyFile = try daemon.amctl(["transcribe", "-f", "json", file])
         #expect(emptyFile.status == 0, "\(emptyFile.standardError)")
         #expect(emptyFile.standardOutput.contains("\"segments\": []") || emptyFile.standardOutput.contains("\"segments\":[]"),
                 "\(emptyFile.standardOutput)")
         #expect(daemon.stop() == 0)
-    }
-
-    private static func le(_ value: UInt32, _ bytes: Int) -> Data {
-        withUnsafeBytes(of: value.littleEndian) { Data($0.prefix(bytes)) }
     }
 
     @Test(arguments: [("streems = 2", "unknown key 'streems'"), ("beam_size = 99", "key 'beam_size'"),

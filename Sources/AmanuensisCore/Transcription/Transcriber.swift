@@ -56,13 +56,14 @@ public final class Transcriber {
     public var workspaceBytes: Int { state.bytes + melWindow.bytes + ownBytes }
 
     /// Transcribes `audio` with `options` (the transcriber's own when nil).
-    /// `progress` is told the seconds done and the total after every window;
+    /// `progress` is told the seconds done, the total and the segments final
+    /// so far (all of them, in order) before every window and at the end;
     /// returning false stops the work with `TranscriptionCancelled`, as does
     /// `isCancelled`, asked every few decoder steps.
     /// With `timed` false no clock is read (the instrumentation's baseline).
     public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, timed: Bool = true,
                            isCancelled: @escaping () -> Bool = { false },
-                           progress: ((_ done: Double, _ total: Double) -> Bool)? = nil) throws -> Transcript {
+                           progress: ((_ done: Double, _ total: Double, _ segments: [Segment]) -> Bool)? = nil) throws -> Transcript {
         var plan = try DecodingPlan(model: model, state: state, steps: steps, options: options ?? self.options)
         plan.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
         plan.search.isCancelled = isCancelled
@@ -91,7 +92,7 @@ public final class Transcriber {
         let total = Double(contentFrames) / Double(AudioConstants.framesPerSecond)
         func reportProgress() throws {
             let done = min(Double(seek) / Double(AudioConstants.framesPerSecond), total)
-            if let progress, !progress(done, total) { throw TranscriptionCancelled() }
+            if let progress, !progress(done, total, segments) { throw TranscriptionCancelled() }
         }
         while seek < contentFrames {
             try reportProgress()
@@ -149,7 +150,7 @@ public final class Transcriber {
             seek = nextSeek
             statistics.timer.end(.postprocess, started)
         }
-        _ = progress?(total, total)
+        _ = progress?(total, total, segments)
         return Transcript(segments: segments, duration: audio.duration, statistics: statistics)
     }
 }

@@ -51,8 +51,9 @@ public final class Job: Sendable {
 public protocol JobDelivery: Sendable {
     /// False once the client is gone: the job is then cancelled.
     var isOpen: Bool { get }
-    /// Seconds of audio done of the total, after every window of a long job.
-    func progress(_ job: Job, done: Double, total: Double)
+    /// Seconds of audio done of the total, and the segments that became
+    /// final since the last call, before every window of a long job and at its end.
+    func progress(_ job: Job, done: Double, total: Double, final: ArraySlice<Segment>)
     /// The outcome, exactly once per job.
     func finish(_ job: Job, _ outcome: JobOutcome)
 }
