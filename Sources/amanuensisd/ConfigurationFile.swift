@@ -1,3 +1,5 @@
+import Glibc
+
 /// A value of `amanuensisd.conf`.
 enum ConfigurationValue: Equatable, Sendable {
     case string(String)
@@ -36,6 +38,36 @@ struct ConfigurationFile {
     init(parsing text: String) throws {
         var parser = Parser(bytes: Array(text.utf8))
         entries = try parser.document()
+    }
+
+    /// The largest file read: a configuration is a few hundred bytes.
+    static let maximumBytes = 1 << 20
+
+    struct Unreadable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The text of the file at `path`. Read here, not with Foundation's
+    /// `String(contentsOfFile:)`, which leaks a 4 KiB buffer on every empty
+    /// file it reads (LeakSanitizer; Swift 6.3), and SIGHUP reads again.
+    static func read(path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Unreadable(description: "cannot read the configuration file: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw Unreadable(description: "cannot read the configuration file: \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+            guard bytes.count <= maximumBytes else { throw Unreadable(description: "the configuration file is over \(maximumBytes) bytes") }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw Unreadable(description: "the configuration file is not UTF-8 text")
+        }
+        return text
     }
 }
 

@@ -161,8 +161,9 @@ struct Daemon: ParsableCommand {
         var configuration = DaemonConfiguration()
         let file = path ?? DaemonConfiguration.defaultPaths().first { FileManager.default.fileExists(atPath: $0) }
         if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw DaemonConfiguration.Invalid(description: "\(file): cannot read the configuration file")
+            let text: String
+            do { text = try ConfigurationFile.read(path: file) } catch {
+                throw DaemonConfiguration.Invalid(description: "\(file): \(error)")
             }
             try configuration.apply(text: text, file: file)
         }

@@ -100,6 +100,16 @@ import Testing
         #expect(DaemonConfiguration.defaultPaths(uid: 0, environment: ["HOME": "/root"]) == [system])
     }
 
+    @Test func theFileIsReadWholeAndMustBeSmallUTF8Text() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try ConfigurationFile.read(path: directory.file("empty.conf", contents: Data()).path) == "")
+        #expect(try ConfigurationFile.read(path: directory.file("one.conf", contents: Data("streams = 2\n".utf8)).path) == "streams = 2\n")
+        #expect(throws: ConfigurationFile.Unreadable.self) { try ConfigurationFile.read(path: directory.file("latin1.conf", contents: Data([0x6D, 0xE9])).path) }
+        let huge = Data(repeating: 0x20, count: ConfigurationFile.maximumBytes + 1)
+        #expect(throws: ConfigurationFile.Unreadable.self) { try ConfigurationFile.read(path: directory.file("huge.conf", contents: huge).path) }
+        #expect(throws: ConfigurationFile.Unreadable.self) { try ConfigurationFile.read(path: directory.url.appendingPathComponent("none").path) }
+    }
+
     @Test func theShippedExampleReadsWithEveryKeyUncommented() throws {
         let example = try String(contentsOf: TestPaths.root.appendingPathComponent("Packaging/amanuensisd.conf.example"), encoding: .utf8)
         let uncommented = example.split(separator: "\n").map { $0.hasPrefix("# ") && $0.contains(" = ") ? $0.dropFirst(2) : $0 }
