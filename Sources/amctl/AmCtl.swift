@@ -17,17 +17,20 @@ struct AmCtl: ParsableCommand {
         subcommands: [Transcribe.self, Status.self, Stats.self, Ping.self])
 
     /// As ArgumentParser's, except that usage errors exit 2 (amctl(1)), not 64.
+    /// The usage error is released before `exit`, which runs no Swift
+    /// cleanup: LeakSanitizer would report it.
     static func main() {
+        let usage: String
         do {
             var command = try parseAsRoot()
             try command.run()
+            return
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                printDiagnostic(fullMessage(for: error) + "\n")
-                Glibc.exit(2)
-            }
-            exit(withError: error)
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            usage = fullMessage(for: error)
         }
+        printDiagnostic(usage + "\n")
+        Glibc.exit(2)
     }
 }
 
