@@ -17,9 +17,11 @@ import Testing
         return Set(help.matches(of: /--([a-z][a-z-]*)/).map { String($0.output.1) }).subtracting(["help", "version"])
     }
 
-    /// Long options a page documents (`Fl -name`).
+    /// Long options a page documents (`Fl -name`), without help, version
+    /// and ArgumentParser's completion scripts, which `--help` does not list.
     static func pageOptions(_ page: String) -> Set<String> {
-        Set(page.matches(of: /Fl -([a-z][a-z-]*)/).map { String($0.output.1) }).subtracting(["help", "version"])
+        Set(page.matches(of: /Fl -([a-z][a-z-]*)/).map { String($0.output.1) })
+            .subtracting(["help", "version", "generate-completion-script"])
     }
 
     @Test func amctlOptionsMatchItsPage() throws {
