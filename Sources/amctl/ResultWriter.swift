@@ -17,9 +17,11 @@ struct ResultWriter {
     let inputs: Int
     let outputDirectory: String?
     private var openedArray = false
-    /// Segments of the one input already printed, whether any text was,
-    /// and the spaces held back (the transcript's ends are trimmed).
-    private var printedSegments = 0
+    /// Where the printed segments of the one input end (a request sent
+    /// again after the daemon restarted reports its segments from the start,
+    /// and none is printed twice), whether any text was printed, and the
+    /// spaces held back (the transcript's ends are trimmed).
+    private var printedUntil = -Double.infinity
     private var printedText = false
     private var heldSpaces = ""
 
@@ -43,8 +45,10 @@ struct ResultWriter {
     /// Prints segments that became final before the result.
     mutating func stream(_ segments: [TranscriptionResult.Segment]) {
         guard streamsText else { return }
-        for segment in segments { printPiece(segment.text) }
-        printedSegments += segments.count
+        for segment in segments where segment.start >= printedUntil {
+            printPiece(segment.text)
+            printedUntil = segment.end
+        }
     }
 
     private mutating func printPiece(_ text: String) {
@@ -66,7 +70,7 @@ struct ResultWriter {
     /// when its output file cannot be written.
     mutating func write(_ result: TranscriptionResult, input: String) -> Bool {
         if streamsText {
-            stream(Array(result.segments.dropFirst(printedSegments)))
+            stream(result.segments)
             printOut("\n")
             return true
         }
