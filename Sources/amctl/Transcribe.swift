@@ -134,7 +134,8 @@ extension AmCtl {
                         try client.send(.audioEnd(requestID: 1))
                     } else {
                         let audio = try streamStandardInput(id: 1, client: client)
-                        if audio.count % format.bytesPerFrame != 0 {
+                        // Zero channels is the daemon's to refuse, already answered.
+                        if format.bytesPerFrame > 0, audio.count % format.bytesPerFrame != 0 {
                             printError("stdin: warning: the last \(audio.count % format.bytesPerFrame) bytes are not a whole \(format) frame; left out")
                         }
                         rawAudio = audio
