@@ -48,7 +48,11 @@ status=0
 swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path "$scratch" "${flags[@]}"
 swift test -c release -Xswiftc -enable-testing --skip-build --scratch-path "$scratch" "${flags[@]}" "$@" || status=$?
 shopt -s nullglob
-found=("$reports"/report*)
+# A log that only lists the suppressions it used is not a report.
+found=()
+for log in "$reports"/report*; do
+  if grep -qE '(ERROR|WARNING): [A-Za-z]+Sanitizer' "$log"; then found+=("$log"); fi
+done
 if [ ${#found[@]} -gt 0 ]; then
   echo "sanitize $sanitizer: ${#found[@]} report(s):" >&2
   for report in "${found[@]}"; do echo "== $report" >&2; head -60 "$report" >&2; done
