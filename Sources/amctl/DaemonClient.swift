@@ -73,13 +73,20 @@ func printDiagnostic(_ text: String) {
     text.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
+/// Writes to standard output; a closed pipe ends it quietly.
 func printOut(_ text: String) {
+    try? writeAll(text, to: STDOUT_FILENO)
+}
+
+/// Writes all of `text`, through short writes and interruptions.
+func writeAll(_ text: String, to descriptor: Int32) throws {
     var text = text
-    text.withUTF8 { buffer in
+    try text.withUTF8 { buffer in
         var offset = 0
         while offset < buffer.count {
-            let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-            if written <= 0 { return }
+            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw SystemError("write") }
             offset += written
         }
     }
