@@ -2,14 +2,17 @@
 /// a type byte, then the fields in order, little-endian.
 private enum MessageType: UInt8 {
     case hello = 0x01, transcribe = 0x02, audio = 0x03, audioEnd = 0x04, cancel = 0x05, status = 0x06, stats = 0x07,
-         ping = 0x08
+         ping = 0x08, dictate = 0x09
     case welcome = 0x81, accepted = 0x82, progress = 0x83, result = 0x84, error = 0x85, statusReply = 0x86,
-         statsReply = 0x87, pong = 0x88, segments = 0x89
+         statsReply = 0x87, pong = 0x88, segments = 0x89, commit = 0x8A, partial = 0x8B, voice = 0x8C
 }
 
 extension ClientMessage {
     public func encoded() -> [UInt8] {
         var w = WireWriter()
+        func rawFormat(_ format: RawAudioFormat) {
+            w.u8(format.encoding.rawValue); w.u32(format.sampleRate); w.u8(format.channels)
+        }
         switch self {
         case .hello(let version, let client):
             w.u8(MessageType.hello.rawValue); w.u16(version); w.string(client)
@@ -20,9 +23,15 @@ extension ClientMessage {
             case .descriptor:
                 w.u8(0)
             case .raw(let format):
-                w.u8(1); w.u8(format.encoding.rawValue); w.u32(format.sampleRate); w.u8(format.channels)
+                w.u8(1); rawFormat(format)
             }
             w.bool(request.timing); w.bool(request.withoutTimestamps); w.u8(request.priority.rawValue)
+            w.u8(request.beamSize); w.string(request.initialPrompt)
+        case .dictate(let request):
+            w.u8(MessageType.dictate.rawValue)
+            w.u32(request.requestID); rawFormat(request.format)
+            w.bool(request.timing); w.bool(request.partials); w.u8(request.endpointing.rawValue)
+            w.u32(request.silenceMilliseconds); w.u32(request.maximumSeconds)
             w.u8(request.beamSize); w.string(request.initialPrompt)
         case .audio(let id, let bytes):
             w.u8(MessageType.audio.rawValue); w.u32(id); w.raw(bytes)
@@ -55,12 +64,7 @@ extension ClientMessage {
             let source: TranscribeRequest.Source
             switch try r.u8("audio source") {
             case 0: source = .descriptor
-            case 1:
-                let encodingByte = try r.u8("raw encoding")
-                guard let encoding = RawAudioFormat.Encoding(rawValue: encodingByte) else {
-                    throw ProtocolError(.malformedFrame, "unknown raw encoding \(encodingByte)")
-                }
-                source = .raw(RawAudioFormat(encoding: encoding, sampleRate: try r.u32("sample rate"), channels: try r.u8("channels")))
+            case 1: source = .raw(try Self.rawFormat(&r))
             case let other: throw ProtocolError(.malformedFrame, "unknown audio source \(other)")
             }
             let timing = try r.bool("timing flag"), withoutTimestamps = try r.bool("timestamps flag")
@@ -74,6 +78,18 @@ extension ClientMessage {
             let prompt = try r.string("initial prompt", limit: Frame.defaultMaximumSize)
             self = .transcribe(TranscribeRequest(requestID: id, source: source, timing: timing, withoutTimestamps: withoutTimestamps,
                                                  priority: priority, beamSize: beam, initialPrompt: prompt))
+        case .dictate:
+            let id = try r.u32("request id"), format = try Self.rawFormat(&r)
+            let timing = try r.bool("timing flag"), partials = try r.bool("partials flag")
+            let endpointingByte = try r.u8("endpointing")
+            guard let endpointing = DictateRequest.Endpointing(rawValue: endpointingByte) else {
+                throw ProtocolError(.malformedFrame, "unknown endpointing \(endpointingByte)")
+            }
+            let silence = try r.u32("silence"), maximum = try r.u32("maximum seconds"), beam = try r.u8("beam size")
+            let prompt = try r.string("initial prompt", limit: Frame.defaultMaximumSize)
+            self = .dictate(DictateRequest(requestID: id, format: format, timing: timing, partials: partials, endpointing: endpointing,
+                                           silenceMilliseconds: silence, maximumSeconds: maximum, beamSize: beam,
+                                           initialPrompt: prompt))
         case .audio:
             self = .audio(requestID: try r.u32("request id"), bytes: Array(r.rest()))
         case .audioEnd:
@@ -90,6 +106,14 @@ extension ClientMessage {
             throw ProtocolError(.malformedFrame, "unknown client message type \(typeByte)")
         }
         try r.finish("the \(type) message")
+    }
+
+    private static func rawFormat(_ r: inout WireReader) throws -> RawAudioFormat {
+        let encodingByte = try r.u8("raw encoding")
+        guard let encoding = RawAudioFormat.Encoding(rawValue: encodingByte) else {
+            throw ProtocolError(.malformedFrame, "unknown raw encoding \(encodingByte)")
+        }
+        return RawAudioFormat(encoding: encoding, sampleRate: try r.u32("sample rate"), channels: try r.u8("channels"))
     }
 }
 
@@ -113,6 +137,12 @@ extension DaemonMessage {
             w.u8(MessageType.progress.rawValue); w.u32(id); w.f64(done); w.f64(total)
         case .segments(let id, let final):
             w.u8(MessageType.segments.rawValue); w.u32(id); segments(final)
+        case .commit(let id, let text):
+            w.u8(MessageType.commit.rawValue); w.u32(id); w.f64(text.start); w.f64(text.end); w.string(text.text)
+        case .partial(let id, let text):
+            w.u8(MessageType.partial.rawValue); w.u32(id); w.f64(text.start); w.f64(text.end); w.string(text.text)
+        case .voice(let id, let started, let at):
+            w.u8(MessageType.voice.rawValue); w.u32(id); w.bool(started); w.f64(at)
         case .result(let result):
             w.u8(MessageType.result.rawValue); w.u32(result.requestID); w.f64(result.duration)
             segments(result.segments)
@@ -163,6 +193,14 @@ extension DaemonMessage {
             self = .progress(requestID: try r.u32("request id"), done: try r.f64("done"), total: try r.f64("total"))
         case .segments:
             self = .segments(requestID: try r.u32("request id"), try segments())
+        case .commit:
+            let id = try r.u32("request id")
+            self = .commit(requestID: id, Timed(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
+        case .partial:
+            let id = try r.u32("request id")
+            self = .partial(requestID: id, Timed(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
+        case .voice:
+            self = .voice(requestID: try r.u32("request id"), started: try r.bool("started flag"), at: try r.f64("at"))
         case .result:
             let id = try r.u32("request id"), duration = try r.f64("duration")
             let segments = try segments()

@@ -5,6 +5,7 @@ public let protocolVersion: UInt16 = 1
 public enum ClientMessage: Hashable, Sendable {
     case hello(version: UInt16, client: String)
     case transcribe(TranscribeRequest)
+    case dictate(DictateRequest)
     case audio(requestID: UInt32, bytes: [UInt8])
     case audioEnd(requestID: UInt32)
     case cancel(requestID: UInt32)
@@ -24,6 +25,13 @@ public enum DaemonMessage: Hashable, Sendable {
     /// decoded, so a client can show the text before the result. The
     /// result still carries every segment.
     case segments(requestID: UInt32, [TranscriptionResult.Segment])
+    /// Dictation: text committed, never revised; the next commit follows it.
+    case commit(requestID: UInt32, Timed)
+    /// Dictation: the volatile tail after the commits, replacing the last
+    /// one (empty text: none).
+    case partial(requestID: UInt32, Timed)
+    /// Dictation in `voice` mode: voice started or stopped, seconds from the start.
+    case voice(requestID: UInt32, started: Bool, at: Double)
     case result(TranscriptionResult)
     /// `requestID` 0 is about the connection, not one request.
     case error(requestID: UInt32, ProtocolError)
@@ -40,5 +48,18 @@ public struct KeyValue: Hashable, Sendable {
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
+    }
+}
+
+/// Text with its place in the audio, in seconds.
+public struct Timed: Hashable, Sendable {
+    public var start: Double
+    public var end: Double
+    public var text: String
+
+    public init(start: Double, end: Double, text: String) {
+        self.start = start
+        self.end = end
+        self.text = text
     }
 }

@@ -8,9 +8,11 @@ import Synchronization
 /// The one owner of threads, streams and compute: admitted jobs run on
 /// worker threads, one stream (a `Transcriber`: its mel window and decoder
 /// state, allocated once) each. The streams share the encoders, lent per
-/// window, and the decoder's batched passes (`SharedCompute`). Interactive
-/// requests (dictation, raw PCM, 30 s or less) wait in their own queue and
-/// are always taken first, so a short request never waits behind a long file.
+/// window, and the decoder's batched passes (`SharedCompute`). Jobs wait in
+/// a queue per `Job.Urgency`, the most urgent served first: a dictation's
+/// final pass goes ahead of everything, interactive requests (dictation
+/// passes, raw PCM, 30 s or less) ahead of long files, so a short request
+/// never waits behind a long file.
 ///
 /// The streams are a pool: `streams` made at start-up; when requests wait
 /// and fewer than `maximumStreams` exist, `growth` more are made (and kept).
@@ -36,8 +38,8 @@ public final class Runtime: Sendable {
     }
 
     fileprivate struct JobQueues {
-        var interactive: [Job] = []
-        var batch: [Job] = []
+        /// Indexed by urgency.
+        var waiting = [[Job]](repeating: [], count: Job.Urgency.allCases.count)
         var active = 0
         var draining = false
         var completed = 0
@@ -117,7 +119,7 @@ public final class Runtime: Sendable {
     /// overshoot the cap), the buffers made outside it.
     private func growIfWaiting() {
         let reserved: Int = queues.withLock { queues in
-            let waiting = queues.interactive.count + queues.batch.count
+            let waiting = queues.queued
             let free = queues.streams - queues.active
             guard waiting > free, queues.streams < maximumStreams else { return 0 }
             let reserved = min(configuration.growth, maximumStreams - queues.streams)
@@ -163,12 +165,12 @@ public final class Runtime: Sendable {
 
     public var counts: Counts {
         queues.withLock {
-            Counts(active: $0.active, queued: $0.interactive.count + $0.batch.count, completed: $0.completed,
+            Counts(active: $0.active, queued: $0.queued, completed: $0.completed,
                    failed: $0.failed, cancelled: $0.cancelled, busy: $0.busy, highWater: $0.highWater,
                    waitPercentiles: (Double($0.waits.valueAtPercentile(50)) / 1000, Double($0.waits.valueAtPercentile(95)) / 1000,
                                      Double($0.waits.valueAtPercentile(99)) / 1000),
                    streams: $0.streams, growths: $0.growths,
-                   leaked: $0.interactive.isEmpty && $0.batch.isEmpty && admitted.load(ordering: .acquiring) == 0 ? $0.active : 0)
+                   leaked: $0.queued == 0 && admitted.load(ordering: .acquiring) == 0 ? $0.active : 0)
         }
     }
 
@@ -195,11 +197,11 @@ public final class Runtime: Sendable {
     public func submit(_ job: Job, maximumQueued: Int) throws {
         try queues.withLock { queues -> DispatchSemaphore? in
             guard !queues.draining else { throw ProtocolError(.shuttingDown, "the daemon is shutting down") }
-            guard queues.interactive.count + queues.batch.count < maximumQueued else {
+            guard queues.queued < maximumQueued else {
                 queues.busy += 1
                 throw ProtocolError(.busy, "\(maximumQueued) requests are already waiting; retry in a moment")
             }
-            if job.interactive { queues.interactive.append(job) } else { queues.batch.append(job) }
+            queues.waiting[job.urgency.rawValue].append(job)
             admitted.add(1, ordering: .releasing)
             return queues.idle.popLast()
         }?.signal()
@@ -212,9 +214,8 @@ public final class Runtime: Sendable {
         let now = ContinuousClock.now
         let expired: [Job] = queues.withLock { queues in
             let old = { (job: Job) in (now - job.received).seconds > timeout }
-            let gone = queues.interactive.filter(old) + queues.batch.filter(old)
-            queues.interactive.removeAll(where: old)
-            queues.batch.removeAll(where: old)
+            let gone = queues.waiting.flatMap { $0.filter(old) }
+            for urgency in queues.waiting.indices { queues.waiting[urgency].removeAll(where: old) }
             queues.busy += gone.count
             for owner in Set(gone.map(\.owner)) { queues.forgetIfIdle(owner) }
             return gone
@@ -248,7 +249,7 @@ public final class Runtime: Sendable {
                 queues.active += 1
                 queues.highWater = max(queues.highWater, queues.active)
                 _ = queues.waits.record(UInt64(max(1, (ContinuousClock.now - next.received).seconds * 1_000_000)))
-                return (next, queues.active == 1 && queues.interactive.isEmpty && queues.batch.isEmpty)
+                return (next, queues.active == 1 && queues.queued == 0)
             }
             guard let job else {
                 wakeUp.wait()
@@ -288,7 +289,8 @@ public final class Runtime: Sendable {
         // One window's result is all there is to show: only longer jobs report.
         let reportsProgress = job.audio.duration > Double(AudioConstants.windowSeconds)
         var delivered = 0
-        return try stream.transcribe(job.audio, options: job.options, isCancelled: { job.isCancelled }) { done, total, segments in
+        return try stream.transcribe(job.audio, options: job.options, continuation: job.continuation,
+                                     isCancelled: { job.isCancelled }) { done, total, segments in
             if reportsProgress {
                 job.delivery.progress(job, done: done, total: total, final: segments[delivered...])
                 delivered = segments.count
@@ -299,20 +301,17 @@ public final class Runtime: Sendable {
 }
 
 extension Runtime.JobQueues {
-    /// Interactive jobs first; within a queue, the oldest job of the owner
-    /// whose turn came longest ago (never, for a new one).
+    var queued: Int { waiting.reduce(0) { $0 + $1.count } }
+
+    /// The most urgent queue first; within a queue, the oldest job of the
+    /// owner whose turn came longest ago (never, for a new one).
     mutating func takeNext() -> Job? {
         func fairest(_ queue: [Job]) -> Int? {
             queue.indices.min { lastTurn[queue[$0].owner, default: 0] < lastTurn[queue[$1].owner, default: 0] }
         }
-        let job: Job
-        if let index = fairest(interactive) {
-            job = interactive.remove(at: index)
-        } else if let index = fairest(batch) {
-            job = batch.remove(at: index)
-        } else {
-            return nil
-        }
+        guard let urgency = waiting.indices.reversed().first(where: { !waiting[$0].isEmpty }),
+              let index = fairest(waiting[urgency]) else { return nil }
+        let job = waiting[urgency].remove(at: index)
         turns += 1
         lastTurn[job.owner] = turns
         running[job.owner, default: 0] += 1
@@ -331,8 +330,7 @@ extension Runtime.JobQueues {
     /// way its last job left (finished, or expired in the queue), so the
     /// turns kept stay as many as the owners with work.
     mutating func forgetIfIdle(_ owner: UInt64) {
-        guard running[owner] == nil, !interactive.contains(where: { $0.owner == owner }),
-              !batch.contains(where: { $0.owner == owner }) else { return }
+        guard running[owner] == nil, !waiting.contains(where: { $0.contains { $0.owner == owner } }) else { return }
         lastTurn[owner] = nil
     }
 }

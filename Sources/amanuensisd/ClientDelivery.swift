@@ -37,14 +37,10 @@ struct ClientDelivery: JobDelivery {
 
     private func deliver(_ job: Job, _ transcript: Transcript, _ report: TimingReport) {
         statistics.record(report)
-        let timings = report.entries.map {
-            TranscriptionResult.Timing(path: $0.path, milliseconds: $0.milliseconds, count: UInt32($0.count),
-                                       extras: $0.extras.map { TranscriptionResult.Extra($0.0, $0.1) })
-        }
         responder.send(.result(TranscriptionResult(
             requestID: job.requestID, duration: transcript.duration,
             segments: transcript.segments.map(Self.wire),
-            timings: wantsTiming ? timings : [])))
+            timings: wantsTiming ? report.wire : [])))
         let wall = (ContinuousClock.now - job.received).seconds
         let stage = { (path: String) in
             String(format: "%.1f", report.entries.first { $0.path == path }?.milliseconds ?? 0)

@@ -31,6 +31,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     var idleExit: Double?
     var maximumFrameBytes = 1 << 20
     var maximumAudioSeconds = 4.0 * 3600
+    /// The longest dictation (or, with daemon endpointing, utterance) a client may ask for.
+    var maximumDictationSeconds = 600.0
     var maximumConnections = 256
     var maximumConnectionsPerUser = 128
     /// Seconds a client may take to finish a frame it started.
@@ -87,6 +89,7 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("idle_exit", \.idleExit, { try Key.seconds(0...31_536_000)($0) }),
         Key("max_frame_bytes", \.maximumFrameBytes, Key.integer(65_536...67_108_864)),
         Key("max_audio_seconds", \.maximumAudioSeconds, Key.seconds(1...86_400)),
+        Key("max_dictation_seconds", \.maximumDictationSeconds, Key.seconds(1...86_400)),
         Key("max_connections", \.maximumConnections, Key.integer(1...65_536)),
         Key("max_connections_per_user", \.maximumConnectionsPerUser, Key.integer(1...65_536)),
         Key("read_timeout", \.readTimeout, Key.seconds(0.1...3600)),

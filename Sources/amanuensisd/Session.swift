@@ -18,6 +18,7 @@ final class Session {
     private let context: DaemonContext
     private var jobs: [UInt32: Job] = [:]
     private var uploads: [UInt32: RawUpload] = [:]
+    private var dictations: [UInt32: Dictation] = [:]
     private let client: String
     private let opened = ContinuousClock.now
     /// This connection, to the runtime's fair queue.
@@ -31,8 +32,11 @@ final class Session {
         var reserved = 0
     }
 
-    /// Raw uploads one connection may have open at once.
+    /// Raw uploads and dictations one connection may have open at once.
     private static let maximumRawUploads = 4
+    /// What a dictation holds against its user's raw-audio budget: its
+    /// buffer, a window and what arrives during a pass.
+    private static let dictationBudget = 40 * AudioConstants.sampleRate
 
     init(socket: UnixSocket, peer: UnixSocket.Credentials, context: DaemonContext) {
         connection = MessageConnection(socket: socket, maximumFrameSize: context.configuration.maximumFrameBytes)
@@ -48,6 +52,7 @@ final class Session {
         defer {
             for job in jobs.values { job.cancel() }
             for id in Array(uploads.keys) { closeRawUpload(id) }
+            for id in Array(dictations.keys) { closeDictation(id) }
             context.sessions.close(responder)
             connection.socket.shutdown()
         }
@@ -82,8 +87,8 @@ final class Session {
             } else if handshaking {
                 (deadline, failure) = (opened + .seconds(configuration.readTimeout), "no hello within \(configuration.readTimeout) s")
             } else {
-                jobs = jobs.filter { !$0.value.isFinished }
-                if !jobs.isEmpty { idleSince = now }
+                reap()
+                if !jobs.isEmpty || !dictations.isEmpty { idleSince = now }
                 (deadline, failure) = (idleSince + .seconds(configuration.idleTimeout), "idle for \(configuration.idleTimeout) s")
             }
             guard now < deadline else { throw ProtocolError(.timeout, failure) }
@@ -115,13 +120,7 @@ final class Session {
         case .hello:
             throw ProtocolError(.malformedFrame, "hello may only come first")
         case .transcribe(let request):
-            jobs = jobs.filter { !$0.value.isFinished }
-            let refusal: ProtocolError? = if request.requestID == 0 || jobs[request.requestID] != nil || uploads[request.requestID] != nil {
-                ProtocolError(.badRequest, "request id \(request.requestID) is zero or in use")
-            } else if jobs.count + uploads.count >= TranscribeRequest.maximumInFlightPerConnection {
-                ProtocolError(.busy, "this connection has \(TranscribeRequest.maximumInFlightPerConnection) requests in flight; send more as they finish")
-            } else { nil }
-            if let refusal {
+            if let refusal = refusal(of: request.requestID) {
                 // Descriptors travel with their request; one that is refused here is closed.
                 if case .descriptor = request.source, let fd = connection.takeDescriptor() { close(fd) }
                 return refuse(request.requestID, refusal)
@@ -130,6 +129,13 @@ final class Session {
             case .descriptor: context.admitting { transcribeDescriptor(request) }
             case .raw(let format): openRawUpload(request, format: format)
             }
+        case .dictate(let request):
+            if let refusal = refusal(of: request.requestID) { return refuse(request.requestID, refusal) }
+            openDictation(request)
+        case .audio(let id, let bytes) where dictations[id] != nil:
+            do { try dictations[id]!.append(bytes) } catch { refuse(id, ProtocolError(describing: error)) }
+        case .audioEnd(let id) where dictations[id] != nil:
+            do { try dictations[id]!.end() } catch { refuse(id, ProtocolError(describing: error)) }
         case .audio(let id, let bytes):
             guard uploads[id] != nil else {
                 return refuse(id, ProtocolError(.badRequest, "audio for request \(id), which is not an open raw upload"))
@@ -162,6 +168,7 @@ final class Session {
             }
         case .cancel(let id):
             jobs[id]?.cancel()
+            dictations[id]?.cancel()
             if uploads[id] != nil {
                 closeRawUpload(id)
                 refuse(id, ProtocolError(.cancelled, "the request was cancelled"))
@@ -184,6 +191,24 @@ final class Session {
         }
     }
 
+    /// Why a new request with `id` is refused, if it is.
+    private func refusal(of id: UInt32) -> ProtocolError? {
+        reap()
+        if id == 0 || jobs[id] != nil || uploads[id] != nil || dictations[id] != nil {
+            return ProtocolError(.badRequest, "request id \(id) is zero or in use")
+        }
+        if jobs.count + uploads.count + dictations.count >= TranscribeRequest.maximumInFlightPerConnection {
+            return ProtocolError(.busy, "this connection has \(TranscribeRequest.maximumInFlightPerConnection) requests in flight; send more as they finish")
+        }
+        return nil
+    }
+
+    /// Forgets the requests whose outcome went out.
+    private func reap() {
+        jobs = jobs.filter { !$0.value.isFinished }
+        for (id, dictation) in dictations where dictation.isFinished { closeDictation(id) }
+    }
+
     private func transcribeDescriptor(_ request: TranscribeRequest) {
         let received = ContinuousClock.now
         guard let fd = connection.takeDescriptor() else {
@@ -198,16 +223,65 @@ final class Session {
         }
     }
 
+    private func openDictation(_ request: DictateRequest) {
+        guard uploads.count + dictations.count < Self.maximumRawUploads else {
+            return refuse(request.requestID, ProtocolError(.badRequest, "at most \(Self.maximumRawUploads) raw uploads and dictations per connection"))
+        }
+        let configuration = context.configuration
+        do {
+            let limit = configuration.maximumDictationSeconds
+            guard Double(request.maximumSeconds) <= limit else {
+                throw ProtocolError(.badRequest, "a dictation of \(request.maximumSeconds) s; this daemon allows at most \(Int(limit)) s")
+            }
+            let maximum = request.maximumSeconds > 0 ? Double(request.maximumSeconds) : limit
+            let endpointing: DictationSettings.Endpointing = switch request.endpointing {
+            case .client: .client
+            case .voice:
+                .voice(silence: Double(request.silenceMilliseconds > 0 ? request.silenceMilliseconds
+                                                                      : DictateRequest.defaultSilenceMilliseconds) / 1000,
+                       maximumUtterance: maximum)
+            }
+            let settings = DictationSettings(
+                format: try rawPCMFormat(request.format), options: try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions),
+                endpointing: endpointing, maximumSeconds: request.endpointing == .client ? maximum : configuration.maximumAudioSeconds,
+                maximumQueued: configuration.maximumQueued)
+            try context.rawAudio.reserve(Self.dictationBudget, uid: peer.uid, seconds: configuration.maximumAudioSeconds)
+            do {
+                let frames = DictationFrames(requestID: request.requestID, responder: responder, client: client, partials: request.partials,
+                                             wantsTiming: request.timing, journal: context.journal, statistics: context.statistics)
+                dictations[request.requestID] = try Dictation(requestID: request.requestID, settings: settings, runtime: context.runtime,
+                                                              delivery: frames, owner: owner)
+            } catch {
+                context.rawAudio.release(Self.dictationBudget, uid: peer.uid)
+                throw error
+            }
+            responder.send(.accepted(requestID: request.requestID))
+        } catch {
+            refuse(request.requestID, ProtocolError(describing: error))
+        }
+    }
+
+    /// Ends a dictation, whether or not it finished, and gives its budget back.
+    private func closeDictation(_ id: UInt32) {
+        guard let dictation = dictations.removeValue(forKey: id) else { return }
+        dictation.cancel()
+        context.rawAudio.release(Self.dictationBudget, uid: peer.uid)
+    }
+
+    private func rawPCMFormat(_ format: RawAudioFormat) throws -> RawPCMFormat {
+        guard let encoding = RawPCMFormat.Encoding(rawValue: format.encoding.name) else {
+            throw ProtocolError(.badRequest, "raw encoding \(format.encoding.name) is not supported")
+        }
+        return try RawPCMFormat(encoding: encoding, sampleRate: Int(format.sampleRate), channels: Int(format.channels),
+                                limits: context.audioLimits)
+    }
+
     private func openRawUpload(_ request: TranscribeRequest, format: RawAudioFormat) {
-        guard uploads.count < Self.maximumRawUploads else {
+        guard uploads.count + dictations.count < Self.maximumRawUploads else {
             return refuse(request.requestID, ProtocolError(.badRequest, "at most \(Self.maximumRawUploads) raw uploads per connection"))
         }
         do {
-            guard let encoding = RawPCMFormat.Encoding(rawValue: format.encoding.name) else {
-                throw ProtocolError(.badRequest, "raw encoding \(format.encoding.name) is not supported")
-            }
-            let pcm = try RawPCMFormat(encoding: encoding, sampleRate: Int(format.sampleRate), channels: Int(format.channels),
-                                       limits: context.audioLimits)
+            let pcm = try rawPCMFormat(format)
             uploads[request.requestID] = RawUpload(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request)
         } catch {
             refuse(request.requestID, ProtocolError(describing: error))
@@ -220,7 +294,7 @@ final class Session {
             let delivery = ClientDelivery(responder: responder, client: client, wantsTiming: request.timing,
                                           journal: context.journal, statistics: context.statistics)
             let job = Job(requestID: request.requestID, audio: audio, options: options,
-                          interactive: RequestOptions.isInteractive(request, duration: audio.duration),
+                          urgency: RequestOptions.urgency(of: request, duration: audio.duration),
                           delivery: delivery, owner: owner, received: received, audioDecoding: decoding)
             try context.runtime.submit(job, maximumQueued: context.configuration.maximumQueued)
             jobs[request.requestID] = job

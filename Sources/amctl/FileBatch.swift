@@ -140,7 +140,7 @@ struct FileBatch {
             }
             printError("\(files[file]): \(error.message)")
             outcomes[file] = .failed(error.code == .busy || error.code == .timeout ? ExitStatus.busy : ExitStatus.transcriptionFailed)
-        case .accepted, .welcome, .pong, .status, .stats:
+        case .accepted, .welcome, .pong, .status, .stats, .commit, .partial, .voice:
             return
         }
     }

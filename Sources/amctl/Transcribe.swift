@@ -190,7 +190,7 @@ extension AmCtl {
                     throw ExitStatus.of(error)
                 }
                 switch message {
-                case .accepted, .welcome, .pong, .status, .stats, .progress:
+                case .accepted, .welcome, .pong, .status, .stats, .progress, .commit, .partial, .voice:
                     continue
                 case .segments(_, let segments):
                     stream(segments)

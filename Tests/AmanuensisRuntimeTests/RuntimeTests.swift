@@ -45,7 +45,7 @@ import Testing
         var options = DecodingOptions()
         options.beamSize = beamSize
         return Job(requestID: id, audio: try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path),
-                   options: options, interactive: true, delivery: delivery, owner: owner, received: .now, audioDecoding: .zero)
+                   options: options, urgency: .interactive, delivery: delivery, owner: owner, received: .now, audioDecoding: .zero)
     }
 
     static func text(_ outcome: JobOutcome?) -> String {
@@ -60,7 +60,7 @@ import Testing
         let outcomes = Outcomes()
         let clip = try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path)
         let long = AudioSamples(samples: Array(repeating: clip.samples, count: 4).flatMap { $0 })
-        try runtime.submit(Job(requestID: 1, audio: long, options: DecodingOptions(), interactive: false, delivery: outcomes,
+        try runtime.submit(Job(requestID: 1, audio: long, options: DecodingOptions(), urgency: .batch, delivery: outcomes,
                                owner: 0, received: .now, audioDecoding: .zero), maximumQueued: 1)
         guard case .transcribed(let transcript, _) = outcomes.wait(for: 1)[1] else {
             Issue.record("the job failed")

@@ -46,6 +46,11 @@ struct MonoMixer {
         }
     }
 
+    mutating func takeSamples(appendingTo destination: inout [Float]) {
+        destination += samples
+        samples.removeAll(keepingCapacity: true)
+    }
+
     /// The mono track at 16 kHz; none at all is an empty track (a tap of a
     /// push-to-talk key records nothing), which transcribes to empty text.
     mutating func finish() throws -> AudioSamples {

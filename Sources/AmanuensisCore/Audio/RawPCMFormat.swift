@@ -64,6 +64,12 @@ public struct RawPCMDecoder {
         try scratch.withUnsafeBufferPointer { try mixer.append(interleaved: $0) }
     }
 
+    /// Moves the samples decoded so far to the end of `destination`: a live
+    /// stream takes them as they come, and the decoder holds none.
+    public mutating func takeSamples(appendingTo destination: inout [Float]) {
+        mixer.takeSamples(appendingTo: &destination)
+    }
+
     /// Samples held so far, mono at 16 kHz: what the stream costs in memory.
     public var sampleCount: Int { mixer.samples.count }
 

@@ -31,34 +31,41 @@ struct TokenSearch {
     }
 
     /// Decodes after `prompt` (whose last start-of-transcript is at `startIndex`)
-    /// and returns the best hypothesis.
-    func run(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
-        try runner.searching { try search(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature) }
+    /// and returns the best hypothesis. Every hypothesis begins with `prefix`:
+    /// tokens taken as already generated (the filters see them, the scores
+    /// and the result leave them out), run with the prompt in one step.
+    func run(prompt: [Int], startIndex: Int, prefix: [Int] = [], strategy: Strategy, temperature: Double) throws -> DecodingResult {
+        try runner.searching {
+            try search(prompt: prompt, startIndex: startIndex, prefix: prefix, strategy: strategy, temperature: temperature)
+        }
     }
 
-    private func search(prompt: [Int], startIndex: Int, strategy: Strategy, temperature: Double) throws -> DecodingResult {
+    private func search(prompt: [Int], startIndex: Int, prefix: [Int], strategy: Strategy, temperature: Double) throws -> DecodingResult {
         let textPositions = state.dimensions.textPositions
-        let maximumNewTokens = min(textPositions / 2, textPositions - (prompt.count - 1))
+        let forced = prompt + prefix
+        let maximumNewTokens = min(textPositions / 2, textPositions - (forced.count - 1)) + prefix.count
         // The prompt once, for one sequence; its cache is then shared by copying.
-        var rows = [prompt.count - 1]
-        if startIndex != prompt.count - 1 { rows.append(startIndex) }
-        forward(tokens: prompt, sequences: 1, position: 0, logitRows: rows)
+        var rows = [forced.count - 1]
+        if startIndex != forced.count - 1 { rows.append(startIndex) }
+        forward(tokens: forced, sequences: 1, position: 0, logitRows: rows)
         let noSpeech = noSpeechProbability(row: rows.count == 2 ? 1 : 0)
 
         let hypotheses: [(tokens: [Int], score: Double)]
         switch strategy {
         case .greedy:
-            hypotheses = try independent(count: 1, prompt: prompt, maximum: maximumNewTokens, temperature: 0, generator: nil)
+            hypotheses = try independent(count: 1, prompt: forced, prefix: prefix, maximum: maximumNewTokens, temperature: 0, generator: nil)
         case .sample(let count, let temperature, let generator):
-            hypotheses = try independent(count: count, prompt: prompt, maximum: maximumNewTokens,
+            hypotheses = try independent(count: count, prompt: forced, prefix: prefix, maximum: maximumNewTokens,
                                      temperature: temperature, generator: generator)
         case .beam(let size, let patience):
-            hypotheses = try beam(size: size, patience: patience, prompt: prompt, maximum: maximumNewTokens)
+            hypotheses = try beam(size: size, patience: patience, prompt: forced, prefix: prefix, maximum: maximumNewTokens)
         }
-        // Rank by the length-normalized score (length penalty 1).
-        let best = hypotheses.max { $0.score / Double(max($0.tokens.count, 1)) < $1.score / Double(max($1.tokens.count, 1)) }!
-        return DecodingResult(tokens: best.tokens, sumLogProbability: best.score, noSpeechProbability: noSpeech,
-                              temperature: temperature, text: tokenizer.decode(best.tokens))
+        // Rank by the length-normalized score (length penalty 1) of what was generated.
+        let generated = { (tokens: [Int]) in Double(max(tokens.count - prefix.count, 1)) }
+        let best = hypotheses.max { $0.score / generated($0.tokens) < $1.score / generated($1.tokens) }!
+        let tokens = Array(best.tokens[prefix.count...])
+        return DecodingResult(tokens: tokens, sumLogProbability: best.score, noSpeechProbability: noSpeech,
+                              temperature: temperature, text: tokenizer.decode(tokens))
     }
 
     /// Runs `tokens` (sequence-major, `sequences` of them) at `position…` and
@@ -81,7 +88,7 @@ struct TokenSearch {
 
     /// Greedy search (one sequence, temperature 0) or `count` independent
     /// samples at `temperature`, stepped together as one batch.
-    private func independent(count: Int, prompt: [Int], maximum: Int, temperature: Double,
+    private func independent(count: Int, prompt: [Int], prefix: [Int], maximum: Int, temperature: Double,
                              generator: RandomGenerator?) throws -> [(tokens: [Int], score: Double)] {
         var generator = generator
         state.cache.reorder(Array(repeating: 0, count: count), length: prompt.count)
@@ -91,7 +98,7 @@ struct TokenSearch {
                 (firstLogits + sequence * vocabularySize).update(from: firstLogits, count: vocabularySize)
             }
         }
-        var tokens = Array(repeating: [Int](), count: count)
+        var tokens = Array(repeating: prefix, count: count)
         var scores = Array(repeating: 0.0, count: count)
         var finished = Array(repeating: false, count: count)
         var position = prompt.count
@@ -99,7 +106,7 @@ struct TokenSearch {
         // Each step's inputs, made once and rewritten in place: the token loop allocates nothing.
         var last = [Int](repeating: endOfText, count: count)
         let rows = Array(0..<count)
-        for step in 0..<maximum {
+        for step in prefix.count..<maximum {
             if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             for sequence in 0..<count where !finished[sequence] {
                 let logits = state.logits.pointer + sequence * vocabularySize
@@ -154,13 +161,13 @@ struct TokenSearch {
     /// Beam search as in openai's `BeamSearchDecoder`: each beam proposes its
     /// best `size + 1` continuations, the best `size` unfinished ones survive,
     /// and finished ones are kept until `size · patience` have finished.
-    private func beam(size: Int, patience: Double, prompt: [Int], maximum: Int) throws -> [(tokens: [Int], score: Double)] {
+    private func beam(size: Int, patience: Double, prompt: [Int], prefix: [Int], maximum: Int) throws -> [(tokens: [Int], score: Double)] {
         let wanted = Int((Double(size) * patience).rounded())
-        var beams: [(tokens: [Int], score: Double)] = [([], 0)]
+        var beams: [(tokens: [Int], score: Double)] = [(prefix, 0)]
         var finished: [(tokens: [Int], score: Double)] = []
         var position = prompt.count
         var logProbabilities = [Float](repeating: 0, count: vocabularySize)
-        for step in 0..<maximum {
+        for step in prefix.count..<maximum {
             if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             var candidates: [(source: Int, token: Int, score: Double)] = []
             for (index, beam) in beams.enumerated() {

@@ -22,6 +22,13 @@ public struct TimingReport: Sendable, Equatable {
         /// Further figures of the node, such as `tokens` or `seek_s`.
         public var extras: [(String, Double)]
 
+        public init(path: String, milliseconds: Double, count: Int, extras: [(String, Double)] = []) {
+            self.path = path
+            self.milliseconds = milliseconds
+            self.count = count
+            self.extras = extras
+        }
+
         public static func == (a: Entry, b: Entry) -> Bool {
             a.path == b.path && a.milliseconds == b.milliseconds && a.count == b.count
                 && a.extras.map(\.0) == b.extras.map(\.0) && a.extras.map(\.1) == b.extras.map(\.1)
@@ -29,6 +36,8 @@ public struct TimingReport: Sendable, Equatable {
     }
 
     public var entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
 
     /// Builds the tree from the pipeline's timer and the times the caller
     /// measured around it.

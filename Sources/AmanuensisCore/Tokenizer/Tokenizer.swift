@@ -40,6 +40,11 @@ public final class Tokenizer: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Whether a text token begins a word: its text starts with a space.
+    public func beginsWord(_ id: Int) -> Bool {
+        id >= 0 && id < special.endOfText && tokenBytes[id].first == UInt8(ascii: " ")
+    }
+
     /// The ids of `text` under the model's BPE merges (tokenizer.json).
     public func encode(_ text: String) throws -> [Int] {
         try encoder.withLock { encoder in

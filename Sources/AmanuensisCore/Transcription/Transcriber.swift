@@ -61,8 +61,10 @@ public final class Transcriber {
     /// returning false stops the work with `TranscriptionCancelled`, as does
     /// `isCancelled`, asked every few decoder steps.
     /// With `timed` false no clock is read (the instrumentation's baseline).
-    public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, timed: Bool = true,
-                           isCancelled: @escaping () -> Bool = { false },
+    /// `continuation` is text known to come before and at the start of the
+    /// audio (a dictation's committed text).
+    public func transcribe(_ audio: AudioSamples, options: DecodingOptions? = nil, continuation: Continuation = Continuation(),
+                           timed: Bool = true, isCancelled: @escaping () -> Bool = { false },
                            progress: ((_ done: Double, _ total: Double, _ segments: [Segment]) -> Bool)? = nil) throws -> Transcript {
         var plan = try DecodingPlan(model: model, state: state, steps: steps, options: options ?? self.options)
         plan.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
@@ -82,10 +84,13 @@ public final class Transcriber {
         let maximum = features.maximum(of: samples)
         statistics.timer.end(.mel, started)
 
+        guard continuation.prefix.count <= Continuation.maximumPrefix else { throw Continuation.PrefixTooLong() }
         var history: [Int] = []
         if let prompt = options.initialPrompt {
             history = try model.tokenizer.encode(" " + prompt.trimmingWhitespace)
         }
+        history += continuation.previous
+        var prefix = continuation.prefix
         var promptResetSince = 0
         var segments: [Segment] = []
         var seek = 0
@@ -99,7 +104,7 @@ public final class Transcriber {
             let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
             statistics.windows += 1
             let hop = AudioConstants.hopLength
-            if plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
+            if prefix.isEmpty, plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
                 statistics.silentWindows[.quiet, default: 0] += 1
                 seek += frames
                 continue
@@ -114,13 +119,14 @@ public final class Transcriber {
             }
             let encoding = statistics.timer.end(.encoder, started)
 
-            let prompt = try plan.makePrompt(previous: history[promptResetSince...])
+            let prompt = try plan.makePrompt(previous: history[promptResetSince...], prefix: prefix.count)
             let tokensBefore = statistics.timer.tokens
             started = statistics.timer.begin()
             let (result, verdict) = try ComputeThreads.singleThreaded {
-                let result = try plan.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, seek: seek,
-                                                        statistics: &statistics)
-                return (result, try plan.judge(result, prompt: prompt))
+                let result = try plan.decodeWithFallback(prompt: prompt.tokens, startIndex: prompt.startIndex, prefix: prefix,
+                                                        seek: seek, statistics: &statistics)
+                // A window that begins with known text holds speech.
+                return (result, prefix.isEmpty ? try plan.judge(result, prompt: prompt) : .speech)
             }
             let decoding = statistics.timer.end(.decoder, started)
             statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
@@ -131,7 +137,8 @@ public final class Transcriber {
                 continue
             }
             started = statistics.timer.begin()
-            let (pieces, nextSeek) = plan.splitter.split(result.tokens, seek: seek, frames: frames)
+            let (pieces, nextSeek) = plan.splitter.split(prefix + result.tokens, seek: seek, frames: frames)
+            prefix = []
             for piece in pieces {
                 let text = model.tokenizer.decode(piece.tokens)
                 guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
@@ -184,12 +191,16 @@ private struct DecodingPlan {
 
     /// `[<|startofprev|>, last 223 previous tokens]` when there is history,
     /// then the start-of-transcript sequence, then `<|notimestamps|>` if asked.
-    func makePrompt(previous: ArraySlice<Int>) throws -> (tokens: [Int], startIndex: Int) {
+    /// With a forced prefix, fewer previous tokens fit: the prefix and
+    /// `Continuation.maximumPrefix` new tokens keep their room.
+    func makePrompt(previous: ArraySlice<Int>, prefix: Int = 0) throws -> (tokens: [Int], startIndex: Int) {
         let special = model.tokenizer.special
         var tokens: [Int] = []
-        if !previous.isEmpty {
+        let room = min(model.dimensions.textPositions / 2 - 1,
+                       model.dimensions.textPositions - Continuation.maximumPrefix - prefix - special.startSequence.count - 2)
+        if !previous.isEmpty, room > 0 {
             tokens.append(special.startOfPrevious)
-            tokens += previous.suffix(model.dimensions.textPositions / 2 - 1)
+            tokens += previous.suffix(room)
         }
         let startIndex = tokens.count
         tokens += special.startSequence
@@ -200,8 +211,8 @@ private struct DecodingPlan {
     /// Decodes at each temperature of the ladder until a result passes the
     /// compression and log-probability tests (faster-whisper's
     /// `generate_with_fallback`).
-    func decodeWithFallback(prompt: [Int], startIndex: Int, seek: Int,
-                                    statistics: inout TranscriptionStatistics) throws -> DecodingResult {
+    func decodeWithFallback(prompt: [Int], startIndex: Int, prefix: [Int], seek: Int,
+                            statistics: inout TranscriptionStatistics) throws -> DecodingResult {
         var all: [DecodingResult] = []
         var belowCompressionThreshold: [DecodingResult] = []
         for temperature in options.temperatures {
@@ -214,7 +225,8 @@ private struct DecodingPlan {
             } else {
                 strategy = .greedy
             }
-            let result = try search.run(prompt: prompt, startIndex: startIndex, strategy: strategy, temperature: temperature)
+            let result = try search.run(prompt: prompt, startIndex: startIndex, prefix: prefix, strategy: strategy,
+                                        temperature: temperature)
             statistics.decodes += 1
             statistics.timer.tokens += result.tokens.count + 1
             all.append(result)

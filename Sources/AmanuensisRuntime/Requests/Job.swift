@@ -9,8 +9,10 @@ public final class Job: Sendable {
     public let requestID: UInt32
     public let audio: AudioSamples
     public let options: DecodingOptions
-    /// Waits in the interactive queue, which is always served first.
-    public let interactive: Bool
+    /// Text known to come before and at the start of the audio.
+    public let continuation: Continuation
+    /// Which queue the job waits in.
+    public let urgency: Urgency
     public let delivery: any JobDelivery
     /// Who asked (a connection): jobs of owners with fewer running go first.
     public let owner: UInt64
@@ -20,12 +22,26 @@ public final class Job: Sendable {
     private let cancelled = Atomic(false)
     private let finished = Atomic(false)
 
-    public init(requestID: UInt32, audio: AudioSamples, options: DecodingOptions, interactive: Bool,
-                delivery: any JobDelivery, owner: UInt64 = 0, received: ContinuousClock.Instant, audioDecoding: Duration) {
+    /// The queues, served most urgent first.
+    public enum Urgency: Int, CaseIterable, Sendable, Comparable {
+        /// Long files.
+        case batch
+        /// Short files, raw PCM, and a dictation's passes while the user speaks.
+        case interactive
+        /// The last pass of a dictation, which the user waits for.
+        case final
+
+        public static func < (a: Urgency, b: Urgency) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public init(requestID: UInt32, audio: AudioSamples, options: DecodingOptions, continuation: Continuation = Continuation(),
+                urgency: Urgency, delivery: any JobDelivery, owner: UInt64 = 0, received: ContinuousClock.Instant,
+                audioDecoding: Duration) {
         self.requestID = requestID
         self.audio = audio
         self.options = options
-        self.interactive = interactive
+        self.continuation = continuation
+        self.urgency = urgency
         self.delivery = delivery
         self.owner = owner
         self.received = received

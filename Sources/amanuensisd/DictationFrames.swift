@@ -1,0 +1,55 @@
+import AmanuensisCore
+import AmanuensisProtocol
+import AmanuensisRuntime
+
+/// Where a dictation's events go in the daemon: frames to the client's
+/// connection; the outcome also to the journal and the stage statistics.
+struct DictationFrames: DictationDelivery {
+    let requestID: UInt32
+    let responder: Responder
+    let client: String
+    let partials: Bool
+    let wantsTiming: Bool
+    let journal: Journal
+    let statistics: StageStatistics
+
+    var isOpen: Bool { responder.isOpen }
+
+    func voice(_ dictation: Dictation, started: Bool, at seconds: Double) {
+        responder.send(.voice(requestID: requestID, started: started, at: seconds))
+    }
+
+    func commit(_ dictation: Dictation, _ text: TimedText) {
+        responder.send(.commit(requestID: requestID, Self.wire(text)))
+    }
+
+    func tail(_ dictation: Dictation, _ text: TimedText?) {
+        guard partials else { return }
+        responder.send(.partial(requestID: requestID, text.map(Self.wire) ?? Timed(start: 0, end: 0, text: "")))
+    }
+
+    func finish(_ dictation: Dictation, _ outcome: DictationOutcome) {
+        switch outcome {
+        case .dictated(let result):
+            statistics.record(result.report)
+            responder.send(.result(TranscriptionResult(
+                requestID: requestID, duration: result.duration,
+                segments: result.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },
+                timings: wantsTiming ? result.report.wire : [])))
+            let finalize = result.report.entries.first { $0.path == "total.finalize" }?.milliseconds ?? 0
+            journal.log(.info, "dictated \(String(format: "%.1f", result.duration)) s for \(client) in \(result.passes) passes", [
+                "REQUEST_ID": String(requestID), "CLIENT": client,
+                "AUDIO_SECONDS": String(format: "%.3f", result.duration), "PASSES": String(result.passes),
+                "FINALIZE_MS": String(format: "%.1f", finalize), "OUTCOME": "ok",
+            ])
+        case .failed(let error):
+            responder.send(.error(requestID: requestID, error))
+            let level: Journal.Priority = error.code == .internalError ? .error : .info
+            journal.log(level, "dictation \(requestID) of \(client): \(error.message)", [
+                "REQUEST_ID": String(requestID), "CLIENT": client, "OUTCOME": error.code.name,
+            ])
+        }
+    }
+
+    private static func wire(_ text: TimedText) -> Timed { Timed(start: text.start, end: text.end, text: text.text) }
+}
