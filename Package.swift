@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "amctl",
             dependencies: [
-                "AmanuensisProtocol", "AmanuensisTransport",
+                "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

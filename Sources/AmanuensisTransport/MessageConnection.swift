@@ -54,6 +54,10 @@ public final class MessageConnection {
         }
     }
 
+    /// Whether received bytes wait in the decoder: a caller that polls the
+    /// socket reads frames while this holds, as the socket may have nothing more.
+    public var hasBufferedBytes: Bool { decoder.buffered > 0 }
+
     /// Hands over the oldest descriptor that arrived; the caller owns it.
     public func takeDescriptor() -> Int32? {
         descriptors.isEmpty ? nil : descriptors.removeFirst()

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -91,3 +92,21 @@ void CPosixShim_name_this_thread(const char *name) {
 int CPosixShim_fix_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
 }
+
+static volatile sig_atomic_t interrupts;
+
+static void count_interrupt(int signal) {
+    (void)signal;
+    interrupts += 1;
+}
+
+void CPosixShim_count_interrupts(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = count_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+}
+
+int CPosixShim_interrupts(void) { return interrupts; }

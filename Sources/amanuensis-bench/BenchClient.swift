@@ -71,6 +71,24 @@ struct BenchClient {
         return .failed("closed")
     }
 
+    /// Transcribes `file` (by descriptor) and returns the result.
+    mutating func result(of file: String) throws -> TranscriptionResult {
+        let id = nextID
+        nextID &+= 1
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ProtocolError(.badRequest, "cannot open \(file)") }
+        defer { close(descriptor) }
+        try connection.send(ClientMessage.transcribe(TranscribeRequest(requestID: id, source: .descriptor)).encoded(), attaching: descriptor)
+        while let message = try receive() {
+            switch message {
+            case .result(let result): return result
+            case .error(_, let error): throw error
+            default: continue
+            }
+        }
+        throw ProtocolError(.internalError, "the daemon closed the connection")
+    }
+
     /// The daemon's `status` as a dictionary.
     func status() throws -> [String: String] {
         try connection.send(ClientMessage.status.encoded())

@@ -14,7 +14,7 @@ struct AmCtl: ParsableCommand {
             3 the daemon cannot be reached, 4 the daemon was busy or timed out.
             """,
         version: "0.1.0",
-        subcommands: [Transcribe.self, Status.self, Stats.self, Ping.self])
+        subcommands: [Transcribe.self, Dictate.self, Status.self, Stats.self, Ping.self])
 
     /// As ArgumentParser's, except that usage errors exit 2 (amctl(1)), not 64.
     /// The usage error is released before `exit`, which runs no Swift

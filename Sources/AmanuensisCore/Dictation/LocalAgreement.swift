@@ -51,6 +51,10 @@ public struct LocalAgreement {
     private var pieces: [Piece] = []
     /// The latest pass's text after the committed text, to agree with.
     private var pending: [Int] = []
+    /// The latest pass that continued the committed text.
+    private var latest: PassHypothesis?
+    /// Where the last commit ended: commits never go back in time.
+    private var committedUntil = 0.0
     /// The end, in the latest pass, of the segment holding the last committed token.
     private var openEnd: Double?
     /// The committed segments whose end is known.
@@ -79,6 +83,7 @@ public struct LocalAgreement {
             pending = []
             return Update()
         }
+        latest = pass
         var agreed = zip(pending, pass.tokens[committed...]).prefix { $0 == $1 }.count
         // A word is whole once the newest pass has begun the next one.
         while agreed > 0, !beginsWord(pass, at: committed + agreed) { agreed -= 1 }
@@ -97,6 +102,16 @@ public struct LocalAgreement {
         let pass = PassHypothesis(segments, special: tokenizer.special)
         let commit = continuesCommittedText(pass) ? self.commit(pass, through: pass.tokens.count) : nil
         pending = []
+        latest = nil
+        return Update(commit: commit, tail: nil, drop: settle(dropping: passDuration))
+    }
+
+    /// Commits all of the latest pass, as `flush` would with it: when that
+    /// pass heard all the speech there is, a final pass has nothing to add.
+    public mutating func flushLatest(passDuration: Double) -> Update {
+        let commit = latest.flatMap { self.commit($0, through: $0.tokens.count) }
+        pending = []
+        latest = nil
         return Update(commit: commit, tail: nil, drop: settle(dropping: passDuration))
     }
 
@@ -124,6 +139,11 @@ public struct LocalAgreement {
     /// keeps the rest as pending.
     private mutating func commit(_ pass: PassHypothesis, through end: Int) -> TimedText? {
         let from = committedCount
+        guard from <= pass.tokens.count else {
+            pending = []
+            return nil
+        }
+        let end = min(max(end, from), pass.tokens.count)
         pending = Array(pass.tokens[end...])
         guard end > from else { return nil }
         for index in from..<end {
@@ -138,7 +158,9 @@ public struct LocalAgreement {
         openEnd = pass.spans[pass.segment[end - 1]].end
         let text = tokenizer.decode(pass.tokens[from..<end])
         self.text += text
-        return TimedText(start: bufferStart + pass.time(of: from).start, end: bufferStart + pass.time(of: end - 1).end, text: text)
+        let start = max(bufferStart + pass.time(of: from).start, committedUntil)
+        committedUntil = max(bufferStart + pass.time(of: end - 1).end, start)
+        return TimedText(start: start, end: committedUntil, text: text)
     }
 
     /// Commits whole segments regardless of agreement: up to the last
@@ -205,9 +227,13 @@ public struct LocalAgreement {
     /// Moves the pieces up to `through` (none for -1) into the previous
     /// text, and the buffer's start `seconds` on.
     private mutating func drop(through cut: Int, seconds: Double) -> Double {
-        for piece in pieces.prefix(cut + 1) {
+        let dropped = pieces.prefix(cut + 1)
+        for piece in dropped {
             previous += [timestamp(piece.start)] + piece.tokens + [timestamp(piece.end!)]
         }
+        // The latest pass begins with the committed text, the dropped pieces first.
+        let count = dropped.reduce(0) { $0 + $1.tokens.count }
+        if let tokens = latest?.tokens.count, tokens >= count { latest!.dropFirst(count, seconds: seconds) } else { latest = nil }
         previous = Array(previous.suffix(223))
         pieces.removeFirst(cut + 1)
         for index in pieces.indices {

@@ -28,6 +28,14 @@ struct PassHypothesis {
         return (span.start + share * Double(index - first), span.start + share * Double(index - first + 1))
     }
 
+    /// Leaves out the first `count` tokens (text that left the buffer) and
+    /// times the rest from `seconds` later.
+    mutating func dropFirst(_ count: Int, seconds: Double) {
+        tokens.removeFirst(count)
+        segment.removeFirst(count)
+        spans = spans.map { ($0.start - seconds, $0.end - seconds) }
+    }
+
     /// Whether a new segment starts at token `index`.
     func startsSegment(_ index: Int) -> Bool { index == 0 || segment[index] != segment[index - 1] }
 }

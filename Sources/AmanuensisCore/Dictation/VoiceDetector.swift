@@ -17,6 +17,8 @@ public struct VoiceDetector: Sendable {
     static let blockLength = AudioConstants.sampleRate / 10
     private static let floorBlocks = 50
     private static let marginDecibels = 15.0
+    /// Above the floor by this much, a block may hold the faint end of a word.
+    private static let activityDecibels = 6.0
 
     private let silenceLevel: Double
     private let hangover: Int
@@ -27,6 +29,9 @@ public struct VoiceDetector: Sendable {
     private var voicedRun = 0
     private var quietRun = 0
     public private(set) var isVoiced = false
+    /// Seconds from the start to the end of the last block that was not
+    /// plainly silent (6 dB above the floor): audio after it holds no speech.
+    public private(set) var activeUntil = 0.0
     /// Whether any block was voiced since the last `takeHeard`.
     private var heard = false
 
@@ -63,7 +68,9 @@ public struct VoiceDetector: Sendable {
     private mutating func judge(level: Double) -> Change? {
         if levels.count == Self.floorBlocks { levels.removeFirst() }
         levels.append(level)
-        let voiced = level > max(levels.min()! + Self.marginDecibels, silenceLevel)
+        let floor = levels.min()!
+        let voiced = level > max(floor + Self.marginDecibels, silenceLevel)
+        if level > max(floor + Self.activityDecibels, silenceLevel) { activeUntil = Double(blocks + 1) / 10 }
         voicedRun = voiced ? voicedRun + 1 : 0
         quietRun = voiced ? 0 : quietRun + 1
         heard = heard || voiced

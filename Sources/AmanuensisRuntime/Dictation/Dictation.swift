@@ -10,9 +10,15 @@ import Synchronization
 ///
 /// One pass runs at a time. A pass starts once `passInterval` of new audio
 /// has arrived and voice was heard since the last one (or text waits to be
-/// confirmed); a pass that overruns is followed by one over everything that
-/// arrived meanwhile, so the lag cannot grow. While nobody speaks, no pass
-/// runs and the buffer keeps only its last second.
+/// confirmed), and at once when voice stops; a pass that overruns is
+/// followed by one over everything that arrived meanwhile, so the lag
+/// cannot grow. While nobody speaks, no pass runs and the buffer keeps only
+/// its last second.
+///
+/// The pass that starts when voice stops has usually heard all there is to
+/// hear by the time the user lets go of the key: when nothing but silence
+/// came after the audio of the latest pass, that pass (finished, or still
+/// running) is the final one, and the end costs no decoding of its own.
 ///
 /// Calls come from two sides: the client's (`append`, `end`, `cancel`) and
 /// the runtime's workers (a pass's outcome). Both go through one lock, under
@@ -38,9 +44,11 @@ public final class Dictation: JobDelivery, Sendable {
 
     private struct Pass {
         let job: Job
-        let kind: PassKind
+        var kind: PassKind
         /// Buffer samples the pass covers.
         let samples: Int
+        /// Where its audio ends, in samples from the start of the dictation.
+        let end: Int
     }
 
     private struct State {
@@ -56,6 +64,10 @@ public final class Dictation: JobDelivery, Sendable {
         var ended: ContinuousClock.Instant?
         /// In `voice` mode: voice stopped, or went on too long; the next pass flushes.
         var flushDue = false
+        /// In `client` mode: voice stopped; a pass runs now, whatever the interval.
+        var passDue = false
+        /// Where the audio of the latest partial pass ended, in samples from the start.
+        var latestEnd: Int?
         var utteranceStart: Double?
         var passes = 0
         var passTime: Duration = .zero
@@ -67,6 +79,8 @@ public final class Dictation: JobDelivery, Sendable {
     private static let bufferCapacity = 40 * AudioConstants.sampleRate
     /// Audio kept before voice when nobody speaks, so first words are not cut.
     private static let keptBeforeVoice = 1.0
+    /// Without voice endpointing, the pause after which a pass runs at once.
+    private static let clientHangover = 0.3
 
     public init(requestID: UInt32, settings: DictationSettings, runtime: Runtime, delivery: any DictationDelivery,
                 owner: UInt64 = 0) throws {
@@ -79,7 +93,7 @@ public final class Dictation: JobDelivery, Sendable {
         let limits = AudioLimits(maximumDuration: settings.maximumSeconds)
         var buffer: [Float] = []
         buffer.reserveCapacity(Self.bufferCapacity)
-        let hangover = if case .voice(let silence, _) = settings.endpointing { silence } else { 0.6 }
+        let hangover = if case .voice(let silence, _) = settings.endpointing { silence } else { Self.clientHangover }
         state = Locked(State(
             decoder: try RawPCMDecoder(format: settings.format, limits: limits), buffer: buffer,
             agreement: LocalAgreement(tokenizer: runtime.model.tokenizer),
@@ -128,10 +142,17 @@ public final class Dictation: JobDelivery, Sendable {
             } catch {
                 throw failLocked(&state, ProtocolError(describing: error))
             }
-            // What a partial pass would still say, the final says anyway.
+            let activeUntil = state.voice.activeUntil
+            let heardAll = { (end: Int) in self.seconds(end) >= activeUntil }
             if let running = state.running, running.kind == .partial {
+                if heardAll(running.end) { return state.running!.kind = .final }
+                // A final pass says all that this one would, and more.
                 running.job.cancel()
                 state.running = nil
+            } else if state.running == nil, let latest = state.latestEnd, heardAll(latest) {
+                let update = state.agreement.flushLatest(passDuration: seconds(state.buffer.count))
+                if let commit = update.commit { delivery.commit(self, commit) }
+                return complete(&state, finalPass: nil)
             }
             schedule(&state)
         }
@@ -180,7 +201,7 @@ public final class Dictation: JobDelivery, Sendable {
         state.received += count
         state.fresh += count
         guard case .voice(_, let maximumUtterance) = settings.endpointing else {
-            _ = state.voice.feed(state.buffer[start...])
+            for case .stopped in state.voice.feed(state.buffer[start...]) { state.passDue = true }
             return
         }
         for change in state.voice.feed(state.buffer[start...]) {
@@ -211,8 +232,8 @@ public final class Dictation: JobDelivery, Sendable {
             kind = .flush
             state.flushDue = false
         } else {
-            guard Double(state.fresh) >= settings.passInterval * Double(AudioConstants.sampleRate) else { return }
-            guard state.voice.takeHeard() || !state.agreement.isSettled else {
+            guard state.passDue || Double(state.fresh) >= settings.passInterval * Double(AudioConstants.sampleRate) else { return }
+            guard state.voice.takeHeard() || state.passDue || !state.agreement.isSettled else {
                 let drop = state.agreement.skipSilence(bufferDuration: seconds(state.buffer.count), keep: Self.keptBeforeVoice)
                 dropFront(&state, seconds: drop)
                 state.fresh = 0
@@ -222,13 +243,14 @@ public final class Dictation: JobDelivery, Sendable {
             samples = min(samples, AudioConstants.windowSeconds * AudioConstants.sampleRate)
         }
         state.fresh = 0
+        state.passDue = false
         let job = Job(requestID: requestID, audio: AudioSamples(samples: Array(state.buffer.prefix(samples))),
                       options: settings.options, continuation: state.agreement.continuation,
                       urgency: kind == .partial ? .interactive : .final, delivery: self, owner: owner,
                       received: .now, audioDecoding: .zero)
         do {
             try runtime.submit(job, maximumQueued: kind == .partial ? settings.maximumQueued : .max)
-            state.running = Pass(job: job, kind: kind, samples: samples)
+            state.running = Pass(job: job, kind: kind, samples: samples, end: state.received - state.buffer.count + samples)
         } catch let error as ProtocolError where error.code == .busy {
             // A partial pass is tried again with the next audio.
         } catch {
@@ -240,13 +262,20 @@ public final class Dictation: JobDelivery, Sendable {
         let update = pass.kind == .partial
             ? state.agreement.absorb(transcript.segments, bufferDuration: seconds(state.buffer.count))
             : state.agreement.flush(transcript.segments, passDuration: seconds(pass.samples))
+        if pass.kind == .partial { state.latestEnd = pass.end }
         if let commit = update.commit { delivery.commit(self, commit) }
         if pass.kind == .partial || update.commit != nil { delivery.tail(self, update.tail) }
         dropFront(&state, seconds: update.drop)
         guard pass.kind == .final else { return }
+        // A pass promoted to final started before the end: its stages are not the end's.
+        complete(&state, finalPass: pass.job.received >= state.ended! ? report : nil)
+    }
+
+    /// Delivers the result: all that was committed.
+    private func complete(_ state: inout State, finalPass: TimingReport?) {
         let result = DictationResult(text: state.agreement.text, segments: state.agreement.segments,
                                      duration: seconds(state.received), passes: state.passes,
-                                     report: dictationReport(state, final: report))
+                                     report: dictationReport(state, final: finalPass))
         finishLocked(&state, .dictated(result))
     }
 
@@ -255,16 +284,16 @@ public final class Dictation: JobDelivery, Sendable {
         if samples > 0 { state.buffer.removeFirst(samples) }
     }
 
-    /// The dictation's timing: the final pass's stages under `total.finalize`.
-    private func dictationReport(_ state: State, final: TimingReport) -> TimingReport {
+    /// The dictation's timing: the final pass's stages, if one ran after the end, under `total.finalize`.
+    private func dictationReport(_ state: State, final: TimingReport?) -> TimingReport {
         let now = ContinuousClock.now
         let milliseconds = { (duration: Duration) in duration.seconds * 1000 }
         var entries: [TimingReport.Entry] = [
             .init(path: "total", milliseconds: milliseconds(now - began), count: 1),
-            .init(path: "total.passes", milliseconds: milliseconds(state.passTime), count: state.passes - 1),
+            .init(path: "total.passes", milliseconds: milliseconds(state.passTime), count: state.passes),
             .init(path: "total.finalize", milliseconds: milliseconds(now - (state.ended ?? now)), count: 1),
         ]
-        for entry in final.entries where entry.path != "total" && entry.path != "total.audio" {
+        for entry in final?.entries ?? [] where entry.path != "total" && entry.path != "total.audio" {
             var nested = entry
             nested.path = "total.finalize" + entry.path.dropFirst("total".count)
             entries.append(nested)

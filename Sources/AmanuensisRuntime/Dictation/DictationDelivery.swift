@@ -30,7 +30,8 @@ public struct DictationResult: Sendable {
     public let duration: Double
     /// Passes run, the final one included.
     public let passes: Int
-    /// `total` (begin to final), `total.passes` (the passes while the user
-    /// spoke), `total.finalize` (end to final) and the final pass's stages under it.
+    /// `total` (begin to final), `total.passes` (every pass, wall time from
+    /// queueing to outcome), `total.finalize` (end to final) and, when a
+    /// pass ran after the end, its stages under it.
     public let report: TimingReport
 }
