@@ -86,13 +86,19 @@ public final class AudioEncoder {
         [output, x, normed, projections, attentionScratch, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
     }
 
-    /// Encodes `mel` (`[melBins, frames]`) into `output`.
-    func encode(mel: UnsafePointer<Float>, timer: inout StageTimer) {
+    /// Encodes `mel` (`[melBins, frames]`) into `output`. `isCancelled` is
+    /// asked before each block: a window is the longest stretch of work a
+    /// stream does, and a dictation's final pass should not share the cores
+    /// with a pass it made useless.
+    func encode(mel: UnsafePointer<Float>, timer: inout StageTimer, isCancelled: () -> Bool = { false }) throws {
         var started = timer.begin()
         convolutionStem(mel)
         timer.end(.encoderConvolution, started)
         started = timer.begin()
-        for (layer, products) in zip(model.weights.encoderLayers, layers) { block(layer, products) }
+        for (layer, products) in zip(model.weights.encoderLayers, layers) {
+            if isCancelled() { throw TranscriptionCancelled() }
+            block(layer, products)
+        }
         timer.end(.encoderBlocks, started)
         model.weights.encoderNorm.apply(x.pointer, rows: dimensions.audioPositions, width: dimensions.width, into: output.pointer)
     }

@@ -113,8 +113,8 @@ public final class Transcriber {
             features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
             statistics.timer.end(.mel, started)
             started = statistics.timer.begin()
-            encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
-                encoder.encode(mel: melWindow.pointer, timer: &statistics.timer)
+            try encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
+                try encoder.encode(mel: melWindow.pointer, timer: &statistics.timer, isCancelled: isCancelled)
                 state.storeCrossAttention(of: encoder)
             }
             let encoding = statistics.timer.end(.encoder, started)

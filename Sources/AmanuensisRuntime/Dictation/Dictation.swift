@@ -40,6 +40,9 @@ public final class Dictation: JobDelivery, Sendable {
         case flush
         /// After the end: commits everything, then the result.
         case final
+        /// A partial pass the end made useless: cancelled, and the final
+        /// pass waits for it to stop, so as not to share the cores with it.
+        case superseded
     }
 
     private struct Pass {
@@ -148,7 +151,7 @@ public final class Dictation: JobDelivery, Sendable {
                 if heardAll(running.end) { return state.running!.kind = .final }
                 // A final pass says all that this one would, and more.
                 running.job.cancel()
-                state.running = nil
+                return state.running!.kind = .superseded
             } else if state.running == nil, let latest = state.latestEnd, heardAll(latest) {
                 let update = state.agreement.flushLatest(passDuration: seconds(state.buffer.count))
                 if let commit = update.commit { delivery.commit(self, commit) }
@@ -180,6 +183,8 @@ public final class Dictation: JobDelivery, Sendable {
             state.passes += 1
             state.passTime += ContinuousClock.now - job.received
             switch outcome {
+            case _ where pass.kind == .superseded:
+                break
             case .failed(let error) where error.code == .busy && pass.kind == .partial:
                 break
             case .failed(let error):

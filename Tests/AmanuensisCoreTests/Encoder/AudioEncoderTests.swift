@@ -21,7 +21,7 @@ import Testing
         let mel = FloatBuffer(try fixture("mel_80x3000.f32"))
         let encoder = AudioEncoder(model: model)
         var timer = StageTimer(enabled: false)
-        withExtendedLifetime(mel) { encoder.encode(mel: mel.pointer, timer: &timer) }
+        try withExtendedLifetime(mel) { try encoder.encode(mel: mel.pointer, timer: &timer) }
         return encoder
     }
 
