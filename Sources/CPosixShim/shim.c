@@ -107,6 +107,12 @@ void CPosixShim_count_interrupts(void) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
+    /* A parent may have started us with them blocked (a test runner's thread does). */
+    sigset_t counted;
+    sigemptyset(&counted);
+    sigaddset(&counted, SIGINT);
+    sigaddset(&counted, SIGTERM);
+    pthread_sigmask(SIG_UNBLOCK, &counted, NULL);
 }
 
 int CPosixShim_interrupts(void) { return interrupts; }

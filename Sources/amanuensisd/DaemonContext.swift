@@ -18,6 +18,8 @@ final class DaemonContext: Sendable {
     let statistics = StageStatistics()
     let sessions = OpenSessions()
     let rawAudio = RawAudioBudget()
+    /// Dictations open on every connection.
+    let dictations = Atomic(0)
     let modelName: String
     let started = ContinuousClock.now
     private let connections = Locked<[UInt32: Int]>([:])
@@ -140,6 +142,8 @@ final class DaemonContext: Sendable {
             KeyValue("active", String(counts.active)),
             KeyValue("queued", String(counts.queued)),
             KeyValue("connections", String(connectionCount)),
+            KeyValue("dictations", String(dictations.load(ordering: .relaxed))),
+            KeyValue("raw_audio_held_seconds", String(format: "%.1f", Double(rawAudio.totalSamples) / Double(AudioConstants.sampleRate))),
             KeyValue("completed", String(counts.completed)),
             KeyValue("failed", String(counts.failed)),
             KeyValue("cancelled", String(counts.cancelled)),

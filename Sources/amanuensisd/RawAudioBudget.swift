@@ -26,6 +26,9 @@ final class RawAudioBudget: Sendable {
         }
     }
 
+    /// Samples held for every user: 0 once every upload and dictation has ended.
+    var totalSamples: Int { held.withLock { $0.values.reduce(0, +) } }
+
     /// Samples held for `uid`: 0 once every upload has ended, or one leaked.
     func samples(of uid: UInt32) -> Int { held.withLock { $0[uid, default: 0] } }
 }

@@ -251,6 +251,7 @@ final class Session {
                                              wantsTiming: request.timing, journal: context.journal, statistics: context.statistics)
                 dictations[request.requestID] = try Dictation(requestID: request.requestID, settings: settings, runtime: context.runtime,
                                                               delivery: frames, owner: owner)
+                context.dictations.add(1, ordering: .relaxed)
             } catch {
                 context.rawAudio.release(Self.dictationBudget, uid: peer.uid)
                 throw error
@@ -266,6 +267,7 @@ final class Session {
         guard let dictation = dictations.removeValue(forKey: id) else { return }
         dictation.cancel()
         context.rawAudio.release(Self.dictationBudget, uid: peer.uid)
+        context.dictations.subtract(1, ordering: .relaxed)
     }
 
     private func rawPCMFormat(_ format: RawAudioFormat) throws -> RawPCMFormat {

@@ -39,9 +39,9 @@ void CPosixShim_name_this_thread(const char *name);
    and given back when freed. Returns 0 if glibc refused. */
 int CPosixShim_fix_mmap_threshold(int bytes);
 
-/* Counts SIGINT and SIGTERM from now on instead of dying of them; the
-   handler is installed without SA_RESTART, so a blocking read or poll
-   returns EINTR and the caller can look at the count. */
+/* Counts SIGINT and SIGTERM from now on instead of dying of them, and
+   unblocks them; the handler is installed without SA_RESTART, so a blocking
+   read or poll returns EINTR and the caller can look at the count. */
 void CPosixShim_count_interrupts(void);
 
 /* How many SIGINT and SIGTERM arrived since CPosixShim_count_interrupts. */
