@@ -27,7 +27,7 @@ import Testing
     @Test func amctlOptionsMatchItsPage() throws {
         let amctl = DaemonHarness.amctl
         var options = Set<String>()
-        for subcommand in ["transcribe", "status", "stats", "ping"] {
+        for subcommand in ["transcribe", "dictate", "status", "stats", "ping"] {
             options.formUnion(try Self.helpOptions([amctl, subcommand]))
         }
         let documented = Self.pageOptions(try Self.page("amctl.1"))
