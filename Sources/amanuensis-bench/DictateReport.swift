@@ -15,6 +15,7 @@ struct DictateReport: Encodable {
     /// Gaps between updates while audio was being sent.
     let updateIntervalSeconds: Summary
     let passes: Int
+    let commits: Int
     /// Clips whose final text is exactly their commits joined.
     let finalEqualsCommits: Int
     /// Clips whose final text equals the file transcript, lowercased and without punctuation.
@@ -40,6 +41,7 @@ struct DictateReport: Encodable {
         commitLagSeconds = Summary(replays.flatMap(\.commitLagSeconds))
         updateIntervalSeconds = Summary(replays.flatMap(\.updateIntervalSeconds))
         passes = replays.reduce(0) { $0 + $1.passes }
+        commits = replays.reduce(0) { $0 + $1.commits }
         // The result's text is its segments joined without the outer spaces (`TranscriptionResult.text`).
         finalEqualsCommits = replays.filter { $0.finalText == $0.committedText.trimmingCharacters(in: .whitespaces) }.count
         let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })

@@ -96,29 +96,34 @@ public struct LocalAgreement {
     }
 
     /// Takes the last pass over a stretch of speech (the end of the
-    /// dictation, or a pause in `voice` mode): all of it is committed and
-    /// the `passDuration` seconds it covered leave the buffer.
-    public mutating func flush(_ segments: [Segment], passDuration: Double) -> Update {
+    /// dictation, or a pause in `voice` mode): all of it is committed and its
+    /// last segment closed; the buffer, holding `bufferDuration` seconds, is
+    /// then trimmed as after any pass, so what follows keeps its context.
+    public mutating func flush(_ segments: [Segment], bufferDuration: Double) -> Update {
         let pass = PassHypothesis(segments, special: tokenizer.special)
-        let commit = continuesCommittedText(pass) ? self.commit(pass, through: pass.tokens.count) : nil
-        pending = []
-        latest = nil
-        return Update(commit: commit, tail: nil, drop: settle(dropping: passDuration))
+        return flush(continuesCommittedText(pass) ? pass : nil, bufferDuration: bufferDuration)
     }
 
-    /// Commits all of the latest pass, as `flush` would with it: when that
-    /// pass heard all the speech there is, a final pass has nothing to add.
-    public mutating func flushLatest(passDuration: Double) -> Update {
-        let commit = latest.flatMap { self.commit($0, through: $0.tokens.count) }
-        pending = []
-        latest = nil
-        return Update(commit: commit, tail: nil, drop: settle(dropping: passDuration))
+    /// Flushes the latest pass, as `flush` would: when that pass heard all
+    /// the speech there is, a final pass has nothing to add.
+    public mutating func flushLatest(bufferDuration: Double) -> Update {
+        flush(latest, bufferDuration: bufferDuration)
     }
 
-    /// Drops all but the last `keep` seconds of a buffer of `bufferDuration`
-    /// when nothing is pending (the speaker paused); returns the seconds dropped.
+    private mutating func flush(_ pass: PassHypothesis?, bufferDuration: Double) -> Update {
+        let commit = pass.flatMap { self.commit($0, through: $0.tokens.count) }
+        if let openEnd { closeOpenPiece(at: openEnd) }
+        pending = []
+        latest = nil
+        return Update(commit: commit, tail: nil, drop: trim(bufferDuration: bufferDuration))
+    }
+
+    /// When nothing is pending (the speaker paused) and the buffer has grown
+    /// past `trimAfter`, drops all but its last `keep` seconds; returns the
+    /// seconds dropped. A shorter pause keeps its audio: the next words are
+    /// decoded with what came before them, as in a file.
     public mutating func skipSilence(bufferDuration: Double, keep: Double) -> Double {
-        guard pending.isEmpty else { return 0 }
+        guard pending.isEmpty, bufferDuration > trimAfter else { return 0 }
         let steps = ((bufferDuration - keep) / SpecialTokens.timestampSeconds).rounded(.down)
         return settle(dropping: max(steps * SpecialTokens.timestampSeconds, openEnd ?? 0, 0))
     }

@@ -153,7 +153,7 @@ public final class Dictation: JobDelivery, Sendable {
                 running.job.cancel()
                 return state.running!.kind = .superseded
             } else if state.running == nil, let latest = state.latestEnd, heardAll(latest) {
-                let update = state.agreement.flushLatest(passDuration: seconds(state.buffer.count))
+                let update = state.agreement.flushLatest(bufferDuration: seconds(state.buffer.count))
                 if let commit = update.commit { delivery.commit(self, commit) }
                 return complete(&state, finalPass: nil)
             }
@@ -266,7 +266,7 @@ public final class Dictation: JobDelivery, Sendable {
     private func absorb(_ state: inout State, _ transcript: Transcript, pass: Pass, report: TimingReport) {
         let update = pass.kind == .partial
             ? state.agreement.absorb(transcript.segments, bufferDuration: seconds(state.buffer.count))
-            : state.agreement.flush(transcript.segments, passDuration: seconds(pass.samples))
+            : state.agreement.flush(transcript.segments, bufferDuration: seconds(state.buffer.count))
         if pass.kind == .partial { state.latestEnd = pass.end }
         if let commit = update.commit { delivery.commit(self, commit) }
         if pass.kind == .partial || update.commit != nil { delivery.tail(self, update.tail) }

@@ -62,7 +62,7 @@ import Testing
             agreement.absorb(try pass((0, 3, " And so my fellow")), bufferDuration: 3),
             agreement.absorb(try pass((0, 4, " And so my fellow Americans")), bufferDuration: 4),
             // The flush pass heard more than the latest partial: it commits all of it.
-            agreement.flush(try pass((0, 4.5, " And so my fellow Americans,"), (4.5, 6, " ask not.")), passDuration: 6),
+            agreement.flush(try pass((0, 4.5, " And so my fellow Americans,"), (4.5, 6, " ask not.")), bufferDuration: 6),
         ] {
             if let commit = update.commit { commits.append(commit) }
         }
@@ -76,7 +76,7 @@ import Testing
         var agreement = LocalAgreement(tokenizer: tokenizer)
         _ = agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2)
         _ = agreement.absorb(try pass((0, 3, " And so my fellow Americans.")), bufferDuration: 3.3)
-        let update = agreement.flushLatest(passDuration: 3.3)
+        let update = agreement.flushLatest(bufferDuration: 3.3)
         #expect(agreement.text == " And so my fellow Americans.")
         #expect(update.commit?.text == " fellow Americans.")
     }
@@ -96,10 +96,24 @@ import Testing
         #expect(tokenizer.decode(continuation.prefix) == " ask not what")
     }
 
-    @Test func silenceWithNothingPendingIsDroppedButTheLastSecond() throws {
+    @Test func longSilenceWithNothingPendingIsDroppedButTheLastSecond() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        #expect(agreement.skipSilence(bufferDuration: 10, keep: 1) == 9)
-        #expect(agreement.bufferStart == 9)
+        #expect(agreement.skipSilence(bufferDuration: 10, keep: 1) == 0)
+        #expect(agreement.skipSilence(bufferDuration: 30, keep: 1) == 29)
+        #expect(agreement.bufferStart == 29)
         #expect(agreement.continuation == Continuation())
+    }
+
+    @Test func aPauseCommitsTheUtteranceAndKeepsItsAudioForWhatFollows() throws {
+        var agreement = LocalAgreement(tokenizer: tokenizer)
+        _ = agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2)
+        let pause = agreement.flush(try pass((0, 2.5, " And so my fellow Americans.")), bufferDuration: 3.5)
+        #expect(pause.commit?.text == " And so my fellow Americans.")
+        #expect(pause.drop == 0)
+        // The next pass continues the utterance's text, closed at its end.
+        #expect(tokenizer.decode(agreement.continuation.prefix) == " And so my fellow Americans.")
+        #expect(agreement.continuation.prefix.last == tokenizer.special.timestampBegin + 125)
+        let next = agreement.absorb(try pass((0, 2.5, " And so my fellow Americans."), (3, 4, " Ask not")), bufferDuration: 4)
+        #expect(next.tail?.text == " Ask not")
     }
 }
