@@ -46,6 +46,8 @@ CLIENT = {
     "status": u8(0x06),
     "stats": u8(0x07) + boolean(True),
     "ping": u8(0x08) + u64(0x0123456789ABCDEF),
+    "dictate": u8(0x09) + u32(9) + u8(0) + u32(16000) + u8(1) + boolean(True) + boolean(True) + u8(1)
+    + u32(800) + u32(120) + u8(1) + string("Names: Amanuensis."),
 }
 
 
@@ -71,6 +73,9 @@ DAEMON = {
     + u8(1) + string("total.encoder") + u64(3) + b"".join(f64(v) for v in (300.0, 299.0, 320.0, 330.0, 331.0)),
     "pong": u8(0x88) + u64(0x0123456789ABCDEF),
     "segments": u8(0x89) + u32(7) + u32(1) + f64(30.0) + f64(34.5) + string(" ask what you can do for your country."),
+    "commit": u8(0x8A) + u32(9) + f64(0.0) + f64(1.2) + string(" And so my"),
+    "partial": u8(0x8B) + u32(9) + f64(1.2) + f64(2.0) + string(" fellow American"),
+    "voice": u8(0x8C) + u32(9) + boolean(False) + f64(2.6),
 }
 
 # A few frames as they follow each other on a connection (the frame target's
