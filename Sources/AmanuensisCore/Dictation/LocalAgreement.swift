@@ -74,6 +74,10 @@ public struct LocalAgreement {
     /// Whether the latest pass left nothing uncommitted.
     public var isSettled: Bool { pending.isEmpty }
 
+    /// Whether the latest pass continued the committed text, so that
+    /// `flushLatest` can end the dictation with it.
+    public var canFlushLatest: Bool { latest != nil }
+
     /// Takes a pass over the buffer, which now holds `bufferDuration`
     /// seconds; commits what it and the pass before agree on.
     public mutating func absorb(_ segments: [Segment], bufferDuration: Double) -> Update {
@@ -81,6 +85,7 @@ public struct LocalAgreement {
         let committed = committedCount
         guard continuesCommittedText(pass) else {
             pending = []
+            latest = nil
             return Update()
         }
         latest = pass

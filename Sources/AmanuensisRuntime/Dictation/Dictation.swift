@@ -152,7 +152,7 @@ public final class Dictation: JobDelivery, Sendable {
                 // A final pass says all that this one would, and more.
                 running.job.cancel()
                 return state.running!.kind = .superseded
-            } else if state.running == nil, let latest = state.latestEnd, heardAll(latest) {
+            } else if state.running == nil, let latest = state.latestEnd, heardAll(latest), state.agreement.canFlushLatest {
                 let update = state.agreement.flushLatest(bufferDuration: seconds(state.buffer.count))
                 if let commit = update.commit { delivery.commit(self, commit) }
                 return complete(&state, finalPass: nil)
