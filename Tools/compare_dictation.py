@@ -14,35 +14,8 @@ import os
 import statistics
 import subprocess
 import tempfile
-import time
 
-
-def run_json(command):
-    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-
-
-class Daemon:
-    """amanuensisd started by systemd-socket-activate on a private socket."""
-
-    def __init__(self, args, compute_type, directory):
-        self.socket = os.path.join(directory, f"{compute_type}.sock")
-        config = os.path.join(directory, f"{compute_type}.conf")
-        with open(config, "w") as file:
-            file.write(f'compute_type = "{compute_type}"\n')
-        self.command = ["/usr/bin/systemd-socket-activate", "-l", self.socket,
-                        os.path.join(args.bin, "amanuensisd"), "--config", config, "--model", args.model]
-
-    def __enter__(self):
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while not os.path.exists(self.socket):
-            time.sleep(0.005)
-        return self
-
-    def __exit__(self, *_):
-        self.process.terminate()
-        self.process.wait()
-        if os.path.exists(self.socket):
-            os.unlink(self.socket)
+from compare_speed import Daemon, run_json
 
 
 def main():
@@ -78,7 +51,9 @@ def main():
         silence = os.path.join(directory, "silence_60s.wav")
         subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", silence, "trim", "0", "60"], check=True)
         for compute_type in args.compute_types.split(","):
-            with Daemon(args, compute_type, directory) as daemon:
+            daemon = Daemon(args, compute_type, directory)
+            daemon.start()
+            try:
                 dictate = [bench, "dictate", "--socket", daemon.socket]
                 runs[compute_type] = run_json(dictate + ["--manifest", args.manifest, "--max-seconds", str(args.max_seconds),
                                                          "--per-clip"])
@@ -90,6 +65,8 @@ def main():
                 if not args.skip_concurrent:
                     runs[f"{compute_type} 4 dictations + 4 file clients"] = run_json(
                         dictate + ["--manifest", args.manifest, "--max-seconds", "6", "--sessions", "4", "--file-clients", "4"])
+            finally:
+                daemon.stop()
         fw = run_json([args.python, "Tools/reference/timing.py", "--model", args.model, "--compute-type", "int8",
                        "--runs", "3"] + clips)
     if args.keep:

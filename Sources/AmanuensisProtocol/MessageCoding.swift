@@ -195,10 +195,10 @@ extension DaemonMessage {
             self = .segments(requestID: try r.u32("request id"), try segments())
         case .commit:
             let id = try r.u32("request id")
-            self = .commit(requestID: id, Timed(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
+            self = .commit(requestID: id, .init(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
         case .partial:
             let id = try r.u32("request id")
-            self = .partial(requestID: id, Timed(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
+            self = .partial(requestID: id, .init(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text")))
         case .voice:
             self = .voice(requestID: try r.u32("request id"), started: try r.bool("started flag"), at: try r.f64("at"))
         case .result:

@@ -26,10 +26,10 @@ public enum DaemonMessage: Hashable, Sendable {
     /// result still carries every segment.
     case segments(requestID: UInt32, [TranscriptionResult.Segment])
     /// Dictation: text committed, never revised; the next commit follows it.
-    case commit(requestID: UInt32, Timed)
+    case commit(requestID: UInt32, TranscriptionResult.Segment)
     /// Dictation: the volatile tail after the commits, replacing the last
     /// one (empty text: none).
-    case partial(requestID: UInt32, Timed)
+    case partial(requestID: UInt32, TranscriptionResult.Segment)
     /// Dictation in `voice` mode: voice started or stopped, seconds from the start.
     case voice(requestID: UInt32, started: Bool, at: Double)
     case result(TranscriptionResult)
@@ -51,15 +51,3 @@ public struct KeyValue: Hashable, Sendable {
     }
 }
 
-/// Text with its place in the audio, in seconds.
-public struct Timed: Hashable, Sendable {
-    public var start: Double
-    public var end: Double
-    public var text: String
-
-    public init(start: Double, end: Double, text: String) {
-        self.start = start
-        self.end = end
-        self.text = text
-    }
-}

@@ -1,3 +1,4 @@
+import AmanuensisCore
 import Foundation
 
 /// What `amanuensis-bench dictate` prints: the figures of live dictation
@@ -46,14 +47,14 @@ struct DictateReport: Encodable {
         finalEqualsCommits = replays.filter { $0.finalText == $0.committedText.trimmingCharacters(in: .whitespaces) }.count
         let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         identicalToFileTranscript = replays.filter {
-            WordErrorRate.normalized($0.finalText) == WordErrorRate.normalized(byPath[$0.clip]?.offline ?? "")
+            WordErrorRate.normalize($0.finalText) == WordErrorRate.normalize(byPath[$0.clip]?.offline ?? "")
         }.count
         let referenced = replays.compactMap { replay in byPath[replay.clip].flatMap { clip in clip.reference.map { (replay, clip, $0) } } }
         func rate(_ text: (DictationReplay.Figures, Bench.Dictate.Clip) -> String) -> Double? {
             guard !referenced.isEmpty else { return nil }
-            let words = referenced.reduce(0) { $0 + WordErrorRate.normalized($1.2).count }
+            let words = referenced.reduce(0) { $0 + WordErrorRate.normalize($1.2).count }
             let edits = referenced.reduce(0) {
-                $0 + WordErrorRate.edits(reference: WordErrorRate.normalized($1.2), hypothesis: WordErrorRate.normalized(text($1.0, $1.1)))
+                $0 + WordErrorRate.errors(reference: WordErrorRate.normalize($1.2), hypothesis: WordErrorRate.normalize(text($1.0, $1.1)))
             }
             return 100 * Double(edits) / Double(max(words, 1))
         }

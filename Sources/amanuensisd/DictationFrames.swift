@@ -25,7 +25,7 @@ struct DictationFrames: DictationDelivery {
 
     func tail(_ dictation: Dictation, _ text: TimedText?) {
         guard partials else { return }
-        responder.send(.partial(requestID: requestID, text.map(Self.wire) ?? Timed(start: 0, end: 0, text: "")))
+        responder.send(.partial(requestID: requestID, text.map(Self.wire) ?? .init(start: 0, end: 0, text: "")))
     }
 
     func finish(_ dictation: Dictation, _ outcome: DictationOutcome) {
@@ -34,7 +34,7 @@ struct DictationFrames: DictationDelivery {
             statistics.record(result.report)
             responder.send(.result(TranscriptionResult(
                 requestID: requestID, duration: result.duration,
-                segments: result.segments.map { .init(start: $0.start, end: $0.end, text: $0.text) },
+                segments: result.segments.map(Self.wire),
                 timings: wantsTiming ? result.report.wire : [])))
             let finalize = result.report.entries.first { $0.path == "total.finalize" }?.milliseconds ?? 0
             journal.log(.info, "dictated \(String(format: "%.1f", result.duration)) s for \(client) in \(result.passes) passes", [
@@ -51,5 +51,5 @@ struct DictationFrames: DictationDelivery {
         }
     }
 
-    private static func wire(_ text: TimedText) -> Timed { Timed(start: text.start, end: text.end, text: text.text) }
+    private static func wire(_ text: TimedText) -> TranscriptionResult.Segment { .init(start: text.start, end: text.end, text: text.text) }
 }

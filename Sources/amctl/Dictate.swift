@@ -38,13 +38,9 @@ extension AmCtl {
         @Option(help: "The longest dictation (with --voice: utterance) in seconds (default: the daemon's, 600).")
         var maxSeconds: UInt32?
 
-        @Option(help: "Beam size (1 = greedy; default: the daemon's).")
-        var beamSize: UInt8?
+        @OptionGroup var decoding: DecodingArguments
 
-        @Option(help: "Text that primes the transcript (names, spelling, style).")
-        var prompt: String?
-
-        @Option(help: ArgumentHelp("Run CMD for each commit with its text on standard input, e.g. 'wtype -' or 'xdotool type --file -'.",
+        @Option(help: ArgumentHelp("Run CMD for each commit with its text on standard input, e.g. 'wtype -' (X11: see amctl(1)).",
                                    valueName: "cmd"))
         var typeCmd: String?
 
@@ -59,10 +55,6 @@ extension AmCtl {
             let format: RawAudioFormat
             do { format = try RawAudioFormat(parsing: raw) } catch let error as ProtocolError { throw ValidationError(error.message) }
             guard format.channels > 0 else { throw ValidationError("--raw \(raw): a stream has at least one channel") }
-            if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
-            if let prompt, prompt.utf8.count > TranscribeRequest.maximumPromptBytes {
-                throw ValidationError("--prompt is \(prompt.utf8.count) bytes; the limit is \(TranscribeRequest.maximumPromptBytes)")
-            }
             if silenceMs != nil, !voice { throw ValidationError("--silence-ms needs --voice") }
             if partials, jsonl { throw ValidationError("--jsonl prints the partials already; --partials is for a terminal") }
         }
@@ -77,8 +69,8 @@ extension AmCtl {
             do {
                 try client.send(.dictate(DictateRequest(
                     requestID: 1, format: format, timing: verbose, partials: partials || jsonl, endpointing: voice ? .voice : .client,
-                    silenceMilliseconds: silenceMs ?? 0, maximumSeconds: maxSeconds ?? 0, beamSize: beamSize ?? 0,
-                    initialPrompt: prompt ?? "")))
+                    silenceMilliseconds: silenceMs ?? 0, maximumSeconds: maxSeconds ?? 0, beamSize: decoding.beamSize ?? 0,
+                    initialPrompt: decoding.prompt ?? "")))
                 let result = try session.run()
                 if verbose { printDiagnostic("timing of the dictation:\n" + TimingTree.render(result.timings)) }
             } catch let failure as SystemError {

@@ -19,7 +19,7 @@ struct DictationPrinter {
         self.typeCommand = typeCommand
     }
 
-    mutating func commit(_ commit: Timed) {
+    mutating func commit(_ commit: TranscriptionResult.Segment) {
         clearTail()
         let text = printedText ? commit.text : String(commit.text.drop { $0 == " " })
         if jsonl {
@@ -31,7 +31,7 @@ struct DictationPrinter {
         if let typeCommand, !text.isEmpty { type(text, with: typeCommand) }
     }
 
-    mutating func partial(_ tail: Timed) {
+    mutating func partial(_ tail: TranscriptionResult.Segment) {
         if jsonl { return printOut(Self.event("partial", tail) + "\n") }
         guard partials else { return }
         clearTail()
@@ -50,9 +50,7 @@ struct DictationPrinter {
     mutating func final(_ result: TranscriptionResult) {
         clearTail()
         if jsonl {
-            let segments = result.segments.map {
-                "{\"start\": \(Formatting.fixed($0.start, 2)), \"end\": \(Formatting.fixed($0.end, 2)), \"text\": \(Formatting.json($0.text))}"
-            }
+            let segments = result.segments.map { "{" + Formatting.jsonFields($0) + "}" }
             printOut("{\"type\": \"final\", \"duration\": \(Formatting.fixed(result.duration, 3)), "
                      + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]}\n")
         } else if printedText {
@@ -72,9 +70,8 @@ struct DictationPrinter {
         tailShown = false
     }
 
-    private static func event(_ type: String, _ text: Timed) -> String {
-        "{\"type\": \"\(type)\", \"start\": \(Formatting.fixed(text.start, 2)), \"end\": \(Formatting.fixed(text.end, 2)), "
-            + "\"text\": \(Formatting.json(text.text))}"
+    private static func event(_ type: String, _ text: TranscriptionResult.Segment) -> String {
+        "{\"type\": \"\(type)\", " + Formatting.jsonFields(text) + "}"
     }
 
     /// Pipes `text` to `command` through the shell and waits for it.

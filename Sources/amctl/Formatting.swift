@@ -33,6 +33,11 @@ enum Formatting {
         return out + "\""
     }
 
+    /// A segment's fields, `"start": s, "end": s, "text": t`, for an object.
+    static func jsonFields(_ segment: TranscriptionResult.Segment) -> String {
+        "\"start\": \(fixed(segment.start, 2)), \"end\": \(fixed(segment.end, 2)), \"text\": \(json(segment.text))"
+    }
+
     static func jsonObject(_ values: [KeyValue]) -> String {
         "{" + values.map { json($0.key) + ": " + jsonValue($0.value) }.joined(separator: ", ") + "}"
     }

@@ -13,9 +13,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case .text:
             return result.text + "\n"
         case .json:
-            let segments = result.segments.map {
-                "{\"start\": \(Formatting.fixed($0.start, 2)), \"end\": \(Formatting.fixed($0.end, 2)), \"text\": \(Formatting.json($0.text))}"
-            }
+            let segments = result.segments.map { "{" + Formatting.jsonFields($0) + "}" }
             var object = "{\"file\": \(Formatting.json(file)), \"duration\": \(Formatting.fixed(result.duration, 3)), "
                 + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]"
             if !result.timings.isEmpty {

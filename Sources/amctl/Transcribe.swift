@@ -25,11 +25,7 @@ extension AmCtl {
                                    discussion: "Encodings: s16le, s32le, f32le. Example: s16le:16000:1."))
         var raw: String?
 
-        @Option(help: "Beam size (1 = greedy; default: the daemon's).")
-        var beamSize: UInt8?
-
-        @Option(help: "Text that primes the transcript (names, spelling, style).")
-        var prompt: String?
+        @OptionGroup var decoding: DecodingArguments
 
         @Flag(help: "Decode without timestamps (one segment per 30 s window).")
         var noTimestamps = false
@@ -55,10 +51,6 @@ extension AmCtl {
                 guard files == ["-"] else { throw ValidationError("with --raw, give - (standard input) as the only file") }
             } else if files.contains("-") {
                 throw ValidationError("reading standard input needs --raw ENCODING:RATE:CHANNELS")
-            }
-            if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
-            if let prompt, prompt.utf8.count > TranscribeRequest.maximumPromptBytes {
-                throw ValidationError("--prompt is \(prompt.utf8.count) bytes; the limit is \(TranscribeRequest.maximumPromptBytes)")
             }
             guard let outputDir else {
                 if files.count > 1 && (format == .srt || format == .vtt) {
@@ -106,7 +98,7 @@ extension AmCtl {
         private func request(_ id: UInt32, source: TranscribeRequest.Source) -> TranscribeRequest {
             TranscribeRequest(requestID: id, source: source, timing: verbose || format == .json,
                               withoutTimestamps: noTimestamps, priority: raw == nil ? .automatic : .interactive,
-                              beamSize: beamSize ?? 0, initialPrompt: prompt ?? "")
+                              beamSize: decoding.beamSize ?? 0, initialPrompt: decoding.prompt ?? "")
         }
 
         /// What `-v` adds on standard error after a result.

@@ -64,9 +64,6 @@ import Testing
         return (events.wait(), events)
     }
 
-    static func normalized(_ text: String) -> String {
-        text.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }.split(separator: " ").joined(separator: " ")
-    }
 
     @Test func theFinalTextIsTheCommitsJoinedAndMatchesTheFileTranscript() throws {
         let runtime = try RuntimeTests.runtime()
@@ -78,7 +75,7 @@ import Testing
         }
         let offline = try Transcriber(model: runtime.model).transcribe(try AudioFileDecoder.decode(
             path: TestPaths.samples.appendingPathComponent("jfk.wav").path))
-        #expect(Self.normalized(result.text) == Self.normalized(offline.text))
+        #expect(WordErrorRate.normalize(result.text) == WordErrorRate.normalize(offline.text))
         #expect(events.commits.map(\.text).joined() == result.text)
         // Text came while the audio was still arriving, not all at the end.
         #expect(events.commits.count >= 2)

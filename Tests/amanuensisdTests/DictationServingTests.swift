@@ -1,3 +1,4 @@
+import AmanuensisCore
 import AmanuensisProtocol
 import AmanuensisTransport
 import Foundation
@@ -12,7 +13,7 @@ import Testing
 
     /// Everything one dictation sent back, in order.
     struct Heard {
-        var commits: [Timed] = []
+        var commits: [TranscriptionResult.Segment] = []
         var partials = 0
         var voice: [Bool] = []
         var result: TranscriptionResult?
@@ -57,9 +58,6 @@ import Testing
         }
     }
 
-    static func normalized(_ text: String) -> String {
-        text.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }.split(separator: " ").joined(separator: " ")
-    }
 
     /// Status values of the daemon, once `condition` holds or 3 s have passed.
     static func status(_ daemon: DaemonHarness, until condition: ([String: String]) -> Bool = { _ in true }) throws -> [String: String] {
@@ -90,7 +88,7 @@ import Testing
         #expect(heard.commitsWhileSpeaking >= 2)
         #expect(heard.partials >= 2)
         #expect(result.text == heard.committedText.trimmingCharacters(in: .whitespaces))
-        #expect(Self.normalized(result.text) == Self.normalized(Samples.jfkText))
+        #expect(WordErrorRate.normalize(result.text) == WordErrorRate.normalize(Samples.jfkText))
         #expect(zip(heard.commits.dropFirst(), heard.commits).allSatisfy { $0.start >= $1.end })
         let paths = result.timings.map(\.path)
         #expect(paths.contains("total.finalize") && paths.contains("total.passes"))
@@ -202,7 +200,7 @@ import Testing
         #expect(try error(after: [], id: 6)?.code == .badRequest)
         // And the connection still serves.
         let heard = try Self.dictate(try Samples.jfkPCM(), on: connection, id: 8, speed: 8)
-        #expect(Self.normalized(heard.result?.text ?? "") == Self.normalized(Samples.jfkText))
+        #expect(WordErrorRate.normalize(heard.result?.text ?? "") == WordErrorRate.normalize(Samples.jfkText))
         let after = try Self.status(daemon, until: Self.idle)
         #expect(Self.idle(after), "\(after)")
     }
@@ -231,7 +229,7 @@ import Testing
         let pcm = try Samples.jfkPCM()
         let plain = try daemon.amctl(["dictate"], standardInput: pcm)
         #expect(plain.status == 0, "\(plain.standardError)")
-        #expect(Self.normalized(plain.standardOutput) == Self.normalized(Samples.jfkText))
+        #expect(WordErrorRate.normalize(plain.standardOutput) == WordErrorRate.normalize(Samples.jfkText))
         #expect(plain.standardOutput.hasSuffix("\n") && !plain.standardOutput.hasPrefix(" "))
         let events = try daemon.amctl(["dictate", "--jsonl", "--raw", "s16le:16000:1", "-"], standardInput: pcm)
         let lines = events.standardOutput.split(separator: "\n")
@@ -264,6 +262,6 @@ import Testing
         process.waitUntilExit()
         try input.fileHandleForWriting.close()
         #expect(process.terminationStatus == 0)
-        #expect(Self.normalized(text) == Self.normalized(Samples.jfkText))
+        #expect(WordErrorRate.normalize(text) == WordErrorRate.normalize(Samples.jfkText))
     }
 }
