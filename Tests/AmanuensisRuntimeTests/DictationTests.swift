@@ -33,6 +33,9 @@ import Testing
             return outcome.withLock { $0 }
         }
 
+        /// Tails delivered: one a partial pass.
+        var tails: Int { events.withLock { $0.filter { if case .tail = $0 { true } else { false } }.count } }
+
         var commits: [TimedText] {
             events.withLock { $0.compactMap { if case .commit(let text) = $0 { text } else { nil } } }
         }
@@ -48,7 +51,9 @@ import Testing
         }
     }
 
-    /// Feeds `pcm` in 100 ms pieces at `speed` times real time, then ends.
+    /// Feeds `pcm` in 100 ms pieces at `speed` times real time, then ends;
+    /// after each second of audio, waits (up to a minute) for the pass it
+    /// starts to answer, so a slow machine (or a sanitizer) sees the same.
     static func dictate(_ pcm: [UInt8], runtime: Runtime, speed: Double = 4,
                         endpointing: DictationSettings.Endpointing = .client) throws -> (DictationOutcome?, Events) {
         let events = Events()
@@ -56,9 +61,13 @@ import Testing
                                                                                  endpointing: endpointing),
                                       runtime: runtime, delivery: events)
         let piece = 3_200
-        for start in stride(from: 0, to: pcm.count, by: piece) {
+        var tails = 0
+        for (index, start) in stride(from: 0, to: pcm.count, by: piece).enumerated() {
+            if index % 10 == 0 { tails = events.tails }
             try dictation.append(Array(pcm[start..<min(start + piece, pcm.count)]))
             Thread.sleep(forTimeInterval: 0.1 / speed)
+            guard index % 10 == 9 else { continue }
+            for _ in 0..<600 where events.tails == tails { Thread.sleep(forTimeInterval: 0.1) }
         }
         try dictation.end()
         return (events.wait(), events)
@@ -81,7 +90,7 @@ import Testing
         #expect(events.commits.count >= 2)
         #expect(result.passes >= 3)
         let paths = result.report.entries.map(\.path)
-        #expect(paths.contains("total.finalize") && paths.contains("total.finalize.encoder"))
+        #expect(paths.contains("total.finalize") && paths.contains("total.passes"))
         #expect(runtime.counts.leaked == 0)
     }
 }

@@ -26,16 +26,25 @@ import Testing
 
     /// Sends `pcm` in 100 ms frames, `speed` times faster than real time,
     /// reading what comes meanwhile, then ends it; returns what came back.
-    static func dictate(_ pcm: Data, on connection: TestConnection, id: UInt32 = 1, speed: Double = 4,
+    /// `paced`: after each second of audio, also wait for the pass it
+    /// starts to answer (a `partial`), as a daemon that keeps up would: what
+    /// comes while speaking then does not hang on this machine's speed.
+    static func dictate(_ pcm: Data, on connection: TestConnection, id: UInt32 = 1, speed: Double = 4, paced: Bool = false,
                         request: DictateRequest? = nil) throws -> Heard {
         try connection.send(.dictate(request ?? DictateRequest(requestID: id, format: format, timing: true, partials: true)))
         var heard = Heard()
         guard case .accepted(id) = try connection.receive() else { throw DaemonHarness.HarnessError() }
         let bytes = [UInt8](pcm)
         try connection.connection.socket.setReceiveTimeout(seconds: 0.1 / speed)
-        for start in stride(from: 0, to: bytes.count, by: 3_200) {
+        var partials = 0
+        for (index, start) in stride(from: 0, to: bytes.count, by: 3_200).enumerated() {
+            if index % 10 == 0 { partials = heard.partials }
             try connection.send(.audio(requestID: id, bytes: Array(bytes[start..<min(start + 3_200, bytes.count)])))
             while let message = try? connection.receive() { note(message, in: &heard, speaking: true) }
+            guard paced, index % 10 == 9 else { continue }
+            try connection.connection.socket.setReceiveTimeout(seconds: 60)
+            while heard.partials == partials, let message = try? connection.receive() { note(message, in: &heard, speaking: true) }
+            try connection.connection.socket.setReceiveTimeout(seconds: 0.1 / speed)
         }
         try connection.connection.socket.setReceiveTimeout(seconds: 60)
         try connection.send(.audioEnd(requestID: id))
@@ -83,7 +92,7 @@ import Testing
         try daemon.start()
         let connection = try daemon.connect()
         try connection.hello()
-        let heard = try Self.dictate(try Samples.jfkPCM(), on: connection)
+        let heard = try Self.dictate(try Samples.jfkPCM(), on: connection, paced: true)
         let result = try #require(heard.result, "no result: \(String(describing: heard.error))")
         #expect(heard.commitsWhileSpeaking >= 2)
         #expect(heard.partials >= 2)
