@@ -68,7 +68,7 @@ extension AmCtl {
                 jsonl: jsonl, partials: partials && isatty(STDOUT_FILENO) != 0, typeCommand: typeCmd))
             do {
                 try client.send(.dictate(DictateRequest(
-                    requestID: 1, format: format, timing: verbose, partials: partials || jsonl, endpointing: voice ? .voice : .client,
+                    requestID: 1, format: format, timing: verbose, partials: session.printer.partials || jsonl, endpointing: voice ? .voice : .client,
                     silenceMilliseconds: silenceMs ?? 0, maximumSeconds: maxSeconds ?? 0, beamSize: decoding.beamSize ?? 0,
                     initialPrompt: decoding.prompt ?? "")))
                 let result = try session.run()

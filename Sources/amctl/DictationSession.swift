@@ -12,7 +12,6 @@ struct DictationSession {
     let client: DaemonClient
     let format: RawAudioFormat
     var printer: DictationPrinter
-    private var reading = true
     private var ended = false
     private var cancelled = false
     private var interruptsSeen: Int32 = 0
@@ -35,7 +34,7 @@ struct DictationSession {
         while true {
             try noticeInterrupts()
             var descriptors = [pollfd(fd: client.connection.socket.descriptor, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: reading && !ended ? STDIN_FILENO : -1, events: Int16(POLLIN), revents: 0)]
+                               pollfd(fd: ended ? -1 : STDIN_FILENO, events: Int16(POLLIN), revents: 0)]
             if !client.connection.hasBufferedBytes, poll(&descriptors, 2, -1) < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("poll")
@@ -64,10 +63,7 @@ struct DictationSession {
     private mutating func readStandardInput(into buffer: inout [UInt8]) throws {
         let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count - carry.count) }
         if count < 0, errno == EINTR || errno == EAGAIN { return }
-        guard count > 0 else {
-            reading = false
-            return try end()
-        }
+        guard count > 0 else { return try end() }
         carry += buffer[0..<count]
         let whole = carry.count - carry.count % format.bytesPerFrame
         guard whole > 0 else { return }
