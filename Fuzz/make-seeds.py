@@ -30,16 +30,21 @@ def string(s): return u32(len(s.encode())) + s.encode()
 def frame(body): return u32(len(body)) + body
 
 
+def choices(beam, prompt, language="", task=0):
+    """A request's decoding choices: beam size, prompt, language, task."""
+    return u8(beam) + string(prompt) + string(language) + u8(task)
+
+
 def chunked(sizes, payload):
     """The ChunkedInput layout of Fuzz/Support: pattern length - 1, the sizes, the payload."""
     return u8(len(sizes) - 1) + bytes(sizes) + payload
 
 
 CLIENT = {
-    "hello": u8(0x01) + u16(1) + string("amctl 0.1"),
-    "transcribe-descriptor": u8(0x02) + u32(1) + u8(0) + boolean(False) + boolean(False) + u8(0) + u8(0) + string(""),
+    "hello": u8(0x01) + u16(2) + string("amctl 0.1"),
+    "transcribe-descriptor": u8(0x02) + u32(1) + u8(0) + boolean(False) + boolean(False) + u8(0) + choices(0, ""),
     "transcribe-raw": u8(0x02) + u32(7) + u8(1) + u8(0) + u32(16000) + u8(1)
-    + boolean(True) + boolean(True) + u8(1) + u8(5) + string("Glossary: Amanuensis, CTranslate2."),
+    + boolean(True) + boolean(True) + u8(1) + choices(5, "Glossary: Amanuensis, CTranslate2.", "de", 2),
     "audio": u8(0x03) + u32(7) + bytes(range(0, 64, 3)),
     "audio-end": u8(0x04) + u32(7),
     "cancel": u8(0x05) + u32(7),
@@ -47,7 +52,7 @@ CLIENT = {
     "stats": u8(0x07) + boolean(True),
     "ping": u8(0x08) + u64(0x0123456789ABCDEF),
     "dictate": u8(0x09) + u32(9) + u8(0) + u32(16000) + u8(1) + boolean(True) + boolean(True) + u8(1)
-    + u32(800) + u32(120) + u8(1) + string("Names: Amanuensis."),
+    + u32(800) + u32(120) + choices(1, "Names: Amanuensis.", "auto", 1),
 }
 
 
@@ -56,15 +61,15 @@ def timing(path, ms, count, extras=()):
 
 
 DAEMON = {
-    "welcome": u8(0x81) + u16(1) + string("0.1.0") + string("tiny.en"),
+    "welcome": u8(0x81) + u16(2) + string("0.1.0") + string("tiny.en"),
     "accepted": u8(0x82) + u32(7),
     "progress": u8(0x83) + u32(7) + f64(30.0) + f64(95.5),
-    "result": u8(0x84) + u32(7) + f64(11.0) + u32(2)
+    "result": u8(0x84) + u32(7) + f64(11.0) + string("en") + f64(0.9837) + u32(2)
     + f64(0.0) + f64(4.2) + string(" And so my fellow Americans,")
     + f64(4.2) + f64(11.0) + string(" ask not what your country can do for you.")
     + u32(3) + timing("total", 812.5, 1) + timing("total.encoder", 301.25, 1)
     + timing("total.decoder", 410.0, 1, [("tokens", 27.0), ("ms_per_token", 15.2)]),
-    "result-empty": u8(0x84) + u32(1) + f64(0.5) + u32(0) + u32(0),
+    "result-empty": u8(0x84) + u32(1) + f64(0.5) + string("") + f64(0.0) + u32(0) + u32(0),
     "error": u8(0x85) + u32(7) + u16(5) + string("the audio contains no samples"),
     "error-unknown-code": u8(0x85) + u32(0) + u16(999) + string("from a newer daemon"),
     "status": u8(0x86) + u32(2) + string("model") + string("tiny.en") + string("requests") + string("3"),
@@ -204,7 +209,7 @@ CONFIG = {
     "every-key": "\n".join([
         'socket = "/run/amanuensis/amanuensisd.sock"', 'model = "/var/lib/amanuensis/models/tiny.en"',
         "streams = 2", "max_streams = 4", "stream_growth = 1", "encoders = 2", 'compute_type = "int8"',
-        'backend = "auto"', "beam_size = 5", "parallel_decoding = false", "idle_exit = 300",
+        'backend = "auto"', "beam_size = 5", 'language = "de"', 'task = "translate"', "parallel_decoding = false", "idle_exit = 300",
         "max_frame_bytes = 1048576", "max_audio_seconds = 14400.5", "max_connections = 256",
         "max_connections_per_user = 128", "read_timeout = 10", "idle_timeout = 300", "drain_timeout = 30",
         "max_queued = 256", "queue_timeout = 60", 'allowed_users = ["alice", "bob"]', 'allowed_groups = ["amanuensis"]',

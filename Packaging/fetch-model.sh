@@ -5,12 +5,19 @@
 # installs get them.
 #
 # usage: Packaging/fetch-model.sh [--force] NAME [DEST]
-#   NAME  tiny.en | base
+#        Packaging/fetch-model.sh --list
+#   NAME  tiny.en | base (--list says what each is)
 #   DEST  models directory (default: /var/lib/amanuensis/models as root,
 #         ${XDG_DATA_HOME:-~/.local/share}/amanuensis/models otherwise)
 # Prints the model directory on stdout. Exits 0 at once when it is complete.
 set -euo pipefail
 
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\t%s\n' \
+    tiny.en "Whisper tiny, English only (39 M parameters; 75 MB)" \
+    base "Whisper base, 99 languages and translation into English (74 M parameters; 145 MB)"
+  exit 0
+fi
 force=0
 if [ "${1:-}" = "--force" ]; then force=1; shift; fi
 name=${1:?usage: fetch-model.sh [--force] tiny.en|base [DEST]}

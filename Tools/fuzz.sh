@@ -60,7 +60,8 @@ configure() {
 # define them, so the target needs no engine.
 config_modules() {
   local modules=$out/config-modules
-  local core=(Sources/AmanuensisCore/Compute/ComputeType.swift Sources/AmanuensisCore/Model/ModelLocation.swift)
+  local core=(Sources/AmanuensisCore/Compute/ComputeType.swift Sources/AmanuensisCore/Model/ModelLocation.swift
+              Sources/AmanuensisCore/Search/DecodingTask.swift)
   local runtime=(Sources/AmanuensisRuntime/Backend/BackendChoice.swift)
   [ -f "$modules/done" ] && [ -z "$(find "${core[@]}" "${runtime[@]}" Tools/fuzz.sh -newer "$modules/done")" ] && return 0
   rm -rf "$modules" && mkdir -p "$modules"

@@ -35,7 +35,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                                  ("drain_timeout", c.drainTimeout, 0...3600), ("queue_timeout", c.queueTimeout, 0.1...3600)] {
         require(range.contains(value), "\(name) = \(value) accepted")
     }
-    require(!c.socket.isEmpty && !c.model.isEmpty, "an empty path accepted")
+    require(!c.socket.isEmpty && !c.model.isEmpty && !c.language.isEmpty, "an empty path or language accepted")
     require(!(c.allowedUsers + c.allowedGroups).contains(""), "an empty name accepted")
     return 0
 }

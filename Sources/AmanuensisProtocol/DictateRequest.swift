@@ -23,10 +23,8 @@ public struct DictateRequest: Hashable, Sendable {
     public var silenceMilliseconds: UInt32
     /// The longest dictation (`client`) or utterance (`voice`), in seconds; 0 = the daemon's limit.
     public var maximumSeconds: UInt32
-    /// 1 = greedy; 0 = the daemon's default.
-    public var beamSize: UInt8
-    /// Empty for none; at most `TranscribeRequest.maximumPromptBytes` of UTF-8.
-    public var initialPrompt: String
+    /// The language, when detected, is detected once and kept.
+    public var decoding: DecodingChoices
 
     /// Audio one `audio` frame of a dictation may carry.
     public static let maximumFrameSeconds = 0.5
@@ -34,7 +32,7 @@ public struct DictateRequest: Hashable, Sendable {
 
     public init(requestID: UInt32, format: RawAudioFormat, timing: Bool = false, partials: Bool = false,
                 endpointing: Endpointing = .client, silenceMilliseconds: UInt32 = 0, maximumSeconds: UInt32 = 0,
-                beamSize: UInt8 = 0, initialPrompt: String = "") {
+                decoding: DecodingChoices = DecodingChoices()) {
         self.requestID = requestID
         self.format = format
         self.timing = timing
@@ -42,7 +40,6 @@ public struct DictateRequest: Hashable, Sendable {
         self.endpointing = endpointing
         self.silenceMilliseconds = silenceMilliseconds
         self.maximumSeconds = maximumSeconds
-        self.beamSize = beamSize
-        self.initialPrompt = initialPrompt
+        self.decoding = decoding
     }
 }

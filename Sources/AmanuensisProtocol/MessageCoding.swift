@@ -26,13 +26,13 @@ extension ClientMessage {
                 w.u8(1); rawFormat(format)
             }
             w.bool(request.timing); w.bool(request.withoutTimestamps); w.u8(request.priority.rawValue)
-            w.u8(request.beamSize); w.string(request.initialPrompt)
+            w.decodingChoices(request.decoding)
         case .dictate(let request):
             w.u8(MessageType.dictate.rawValue)
             w.u32(request.requestID); rawFormat(request.format)
             w.bool(request.timing); w.bool(request.partials); w.u8(request.endpointing.rawValue)
             w.u32(request.silenceMilliseconds); w.u32(request.maximumSeconds)
-            w.u8(request.beamSize); w.string(request.initialPrompt)
+            w.decodingChoices(request.decoding)
         case .audio(let id, let bytes):
             w.u8(MessageType.audio.rawValue); w.u32(id); w.raw(bytes)
         case .audioEnd(let id):
@@ -72,12 +72,8 @@ extension ClientMessage {
             guard let priority = TranscribeRequest.Priority(rawValue: priorityByte) else {
                 throw ProtocolError(.malformedFrame, "unknown priority \(priorityByte)")
             }
-            let beam = try r.u8("beam size")
-            // Only the frame bounds the prompt here: its own limit is the
-            // request's to check, so an oversize prompt fails that request alone.
-            let prompt = try r.string("initial prompt", limit: Frame.defaultMaximumSize)
             self = .transcribe(TranscribeRequest(requestID: id, source: source, timing: timing, withoutTimestamps: withoutTimestamps,
-                                                 priority: priority, beamSize: beam, initialPrompt: prompt))
+                                                 priority: priority, decoding: try r.decodingChoices()))
         case .dictate:
             let id = try r.u32("request id"), format = try Self.rawFormat(&r)
             let timing = try r.bool("timing flag"), partials = try r.bool("partials flag")
@@ -85,11 +81,9 @@ extension ClientMessage {
             guard let endpointing = DictateRequest.Endpointing(rawValue: endpointingByte) else {
                 throw ProtocolError(.malformedFrame, "unknown endpointing \(endpointingByte)")
             }
-            let silence = try r.u32("silence"), maximum = try r.u32("maximum seconds"), beam = try r.u8("beam size")
-            let prompt = try r.string("initial prompt", limit: Frame.defaultMaximumSize)
+            let silence = try r.u32("silence"), maximum = try r.u32("maximum seconds")
             self = .dictate(DictateRequest(requestID: id, format: format, timing: timing, partials: partials, endpointing: endpointing,
-                                           silenceMilliseconds: silence, maximumSeconds: maximum, beamSize: beam,
-                                           initialPrompt: prompt))
+                                           silenceMilliseconds: silence, maximumSeconds: maximum, decoding: try r.decodingChoices()))
         case .audio:
             self = .audio(requestID: try r.u32("request id"), bytes: Array(r.rest()))
         case .audioEnd:
@@ -145,6 +139,7 @@ extension DaemonMessage {
             w.u8(MessageType.voice.rawValue); w.u32(id); w.bool(started); w.f64(at)
         case .result(let result):
             w.u8(MessageType.result.rawValue); w.u32(result.requestID); w.f64(result.duration)
+            w.string(result.language); w.f64(result.languageProbability)
             segments(result.segments)
             w.u32(UInt32(result.timings.count))
             for timing in result.timings {
@@ -203,6 +198,7 @@ extension DaemonMessage {
             self = .voice(requestID: try r.u32("request id"), started: try r.bool("started flag"), at: try r.f64("at"))
         case .result:
             let id = try r.u32("request id"), duration = try r.f64("duration")
+            let language = try r.string("language"), languageProbability = try r.f64("language probability")
             let segments = try segments()
             let timingCount = Int(try r.u32("timing count"))
             guard timingCount <= r.remaining / 16 else { throw ProtocolError(.malformedFrame, "\(timingCount) timings cannot fit") }
@@ -213,7 +209,8 @@ extension DaemonMessage {
                 let extras = try (0..<extraCount).map { _ in TranscriptionResult.Extra(try r.string("extra name"), try r.f64("extra value")) }
                 return TranscriptionResult.Timing(path: path, milliseconds: milliseconds, count: count, extras: extras)
             }
-            self = .result(TranscriptionResult(requestID: id, duration: duration, segments: segments, timings: timings))
+            self = .result(TranscriptionResult(requestID: id, duration: duration, language: language,
+                                               languageProbability: languageProbability, segments: segments, timings: timings))
         case .error:
             let id = try r.u32("request id")
             self = .error(requestID: id, ProtocolError(ProtocolError.Code(rawValue: try r.u16("code")), try r.string("message")))

@@ -1,5 +1,5 @@
 /// The protocol version this build speaks; a hello with another is refused.
-public let protocolVersion: UInt16 = 1
+public let protocolVersion: UInt16 = 2
 
 /// What a client sends.
 public enum ClientMessage: Hashable, Sendable {

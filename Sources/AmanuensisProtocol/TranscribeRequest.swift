@@ -23,27 +23,20 @@ public struct TranscribeRequest: Hashable, Sendable {
     /// Decode without timestamp tokens (one segment per 30 s window).
     public var withoutTimestamps: Bool
     public var priority: Priority
-    /// 1 = greedy; 0 = the daemon's default.
-    public var beamSize: UInt8
-    /// Empty for none; at most `maximumPromptBytes` of UTF-8.
-    public var initialPrompt: String
+    public var decoding: DecodingChoices
 
-    /// The longest initial prompt a daemon accepts. Whisper reads only the
-    /// last 223 tokens of a prompt; this is several times that.
-    public static let maximumPromptBytes = 4096
     /// Requests one connection may have in flight (queued, running or
     /// uploading); past it the daemon answers `busy`. One client cannot fill
     /// the queue that all share, and a client may pipeline up to this many.
     public static let maximumInFlightPerConnection = 16
 
     public init(requestID: UInt32, source: Source, timing: Bool = false, withoutTimestamps: Bool = false,
-                priority: Priority = .automatic, beamSize: UInt8 = 0, initialPrompt: String = "") {
+                priority: Priority = .automatic, decoding: DecodingChoices = DecodingChoices()) {
         self.requestID = requestID
         self.source = source
         self.timing = timing
         self.withoutTimestamps = withoutTimestamps
         self.priority = priority
-        self.beamSize = beamSize
-        self.initialPrompt = initialPrompt
+        self.decoding = decoding
     }
 }

@@ -46,13 +46,21 @@ public struct TranscriptionResult: Hashable, Sendable {
     public var requestID: UInt32
     /// Seconds of audio transcribed.
     public var duration: Double
+    /// The language the audio was decoded as (empty when none was heard),
+    /// and the probability the model gave it when it was detected (1 when
+    /// it was given or the model is English-only).
+    public var language: String
+    public var languageProbability: Double
     public var segments: [Segment]
     /// Empty unless the request asked for timing.
     public var timings: [Timing]
 
-    public init(requestID: UInt32, duration: Double, segments: [Segment], timings: [Timing]) {
+    public init(requestID: UInt32, duration: Double, language: String, languageProbability: Double, segments: [Segment],
+                timings: [Timing]) {
         self.requestID = requestID
         self.duration = duration
+        self.language = language
+        self.languageProbability = languageProbability
         self.segments = segments
         self.timings = timings
     }

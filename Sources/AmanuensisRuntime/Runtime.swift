@@ -87,7 +87,7 @@ public final class Runtime: Sendable {
     /// `log` hears what the runtime does on its own (the pool growing).
     public init(model: WhisperModel, configuration: Configuration, backend: SelectedBackend,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        try configuration.defaults.validate()
+        try configuration.defaults.validate(for: model)
         self.model = model
         self.configuration = configuration
         self.backend = backend

@@ -39,6 +39,7 @@ struct ClientDelivery: JobDelivery {
         statistics.record(report)
         responder.send(.result(TranscriptionResult(
             requestID: job.requestID, duration: transcript.duration,
+            language: transcript.language ?? "", languageProbability: transcript.languageProbability,
             segments: transcript.segments.map(Self.wire),
             timings: wantsTiming ? report.wire : [])))
         let wall = (ContinuousClock.now - job.received).seconds

@@ -23,7 +23,7 @@ struct Daemon: ParsableCommand {
     @Option(name: .long, help: "Socket to bind when systemd passes none.")
     var socket: String?
 
-    @Option(name: .long, help: "Model directory.")
+    @Option(name: .long, help: "Model directory, or the name of one in the models directory (tiny.en, base).")
     var model: String?
 
     @Option(name: .long, help: "Transcriptions that run at once.")
@@ -31,6 +31,13 @@ struct Daemon: ParsableCommand {
 
     @Option(name: .long, help: "Default beam size (1 = greedy).")
     var beamSize: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Default language: a code of the model's, or auto to detect it.", valueName: "code"))
+    var language: String?
+
+    @Option(name: .long, help: ArgumentHelp("Default task: \(DecodingTask.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                            valueName: "task"))
+    var task: String?
 
     @Option(name: .long, help: ArgumentHelp("Arithmetic of the model's products: \(ComputeType.allCases.map(\.rawValue).joined(separator: ", ")).",
                                             valueName: "type"))
@@ -50,6 +57,9 @@ struct Daemon: ParsableCommand {
         if let computeType, ComputeType(rawValue: computeType) == nil {
             throw ValidationError("--compute-type must be one of \(ComputeType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let task, DecodingTask(rawValue: task) == nil {
+            throw ValidationError("--task must be one of \(DecodingTask.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let backend, BackendChoice(rawValue: backend) == nil {
             throw ValidationError("--backend must be one of \(BackendChoice.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -59,9 +69,11 @@ struct Daemon: ParsableCommand {
     func overriding(_ file: DaemonConfiguration) -> DaemonConfiguration {
         var configuration = file
         if let socket { configuration.socket = socket }
-        if let model { configuration.model = model }
+        if let model { configuration.model = DaemonConfiguration.modelDirectory(model) }
         if let streams { configuration.streams = streams }
         if let beamSize { configuration.beamSize = beamSize }
+        if let language { configuration.language = language }
+        if let type = task.flatMap(DecodingTask.init(rawValue:)) { configuration.task = type }
         if let idleExit { configuration.idleExit = idleExit }
         if let type = computeType.flatMap(ComputeType.init(rawValue:)) { configuration.computeType = type }
         if let choice = backend.flatMap(BackendChoice.init(rawValue:)) { configuration.backend = choice }
@@ -145,6 +157,10 @@ struct Daemon: ParsableCommand {
         defer { Notifier.ready(status: context.statusLine) }
         let fresh: DaemonConfiguration
         do { fresh = try fileConfiguration(path: path) } catch {
+            context.journal.log(.warning, "reload: \(error); keeping the running configuration")
+            return
+        }
+        do { try fresh.decodingOptions.validate(for: context.runtime.model) } catch {
             context.journal.log(.warning, "reload: \(error); keeping the running configuration")
             return
         }

@@ -1,4 +1,5 @@
 import AmanuensisCore
+import AmanuensisProtocol
 import AmanuensisRuntime
 
 /// What the configuration asks of the engine. Apart from the file's keys, so
@@ -8,6 +9,8 @@ extension DaemonConfiguration {
     var decodingOptions: DecodingOptions {
         var options = DecodingOptions()
         options.beamSize = beamSize
+        options.language = language == DecodingChoices.detectLanguage ? nil : language
+        options.task = task
         return options
     }
 

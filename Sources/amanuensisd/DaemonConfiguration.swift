@@ -25,6 +25,10 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// Where the model runs: `auto` takes the CPU and says why not the NPU.
     var backend = BackendChoice.auto
     var beamSize = 1
+    /// The language a request that names none is decoded in: a code of the
+    /// model's, or `auto` to detect it (English-only models know only `en`).
+    var language = "auto"
+    var task = DecodingTask.transcribe
     /// Seconds without connections or work after which the daemon exits; 0 =
     /// never. Unset: 300 under socket activation, where systemd starts the
     /// next daemon for the next client, and never when started by hand.
@@ -50,6 +54,12 @@ struct DaemonConfiguration: Sendable, Equatable {
     var allowedGroups: [String] = []
 
     static let systemPath = "/etc/amanuensis/amanuensisd.conf"
+
+    /// `model` as given, a directory, or, as a bare name (`base`), the
+    /// model of that name in the models directory.
+    static func modelDirectory(_ model: String) -> String {
+        model.contains("/") ? model : ModelLocation.defaultDirectory(model)
+    }
 
     /// The files read, the first that exists, when `--config` names none: a
     /// user's daemon reads the user's own
@@ -77,7 +87,7 @@ struct DaemonConfiguration: Sendable, Equatable {
     /// at start-up).
     static let keys: [Key] = [
         Key("socket", \.socket, restartOnly: true, Key.text),
-        Key("model", \.model, restartOnly: true, Key.text),
+        Key("model", \.model, restartOnly: true, Key.model),
         Key("streams", \.streams, restartOnly: true, Key.integer(1...64)),
         Key("max_streams", \.maximumStreams, restartOnly: true, Key.integer(1...64)),
         Key("stream_growth", \.streamGrowth, restartOnly: true, Key.integer(1...64)),
@@ -85,6 +95,8 @@ struct DaemonConfiguration: Sendable, Equatable {
         Key("compute_type", \.computeType, restartOnly: true, Key.choice(ComputeType.self)),
         Key("backend", \.backend, restartOnly: true, Key.choice(BackendChoice.self)),
         Key("beam_size", \.beamSize, Key.integer(1...16)),
+        Key("language", \.language, Key.text),
+        Key("task", \.task, Key.choice(DecodingTask.self)),
         Key("parallel_decoding", \.parallelDecoding, Key.boolean),
         Key("idle_exit", \.idleExit, { try Key.seconds(0...31_536_000)($0) }),
         Key("max_frame_bytes", \.maximumFrameBytes, Key.integer(65_536...67_108_864)),
@@ -142,6 +154,12 @@ struct DaemonConfiguration: Sendable, Equatable {
         static func text(_ value: ConfigurationValue) throws -> String {
             guard case .string(let text) = value, !text.isEmpty else { throw Expected(what: "a non-empty string") }
             return text
+        }
+
+        /// A directory, or a name (no slash) of one under the models
+        /// directory, as `Packaging/fetch-model.sh` names them.
+        static func model(_ value: ConfigurationValue) throws -> String {
+            DaemonConfiguration.modelDirectory(try text(value))
         }
 
         static func choice<T: RawRepresentable<String> & CaseIterable & Sendable>(_: T.Type) -> @Sendable (ConfigurationValue) throws -> T {

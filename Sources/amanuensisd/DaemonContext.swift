@@ -134,6 +134,11 @@ final class DaemonContext: Sendable {
         return [
             KeyValue("version", Self.version),
             KeyValue("model", configuration.model),
+            KeyValue("model_name", runtime.model.name),
+            KeyValue("english_only", String(!runtime.model.languages.isMultilingual)),
+            KeyValue("languages", runtime.model.languages.codes.joined(separator: " ")),
+            KeyValue("language", configuration.language),
+            KeyValue("task", configuration.task.rawValue),
             KeyValue("backend", runtime.backend.status),
             KeyValue("compute_type", configuration.computeType.rawValue),
             KeyValue("parallel_decoding", String(configuration.parallelDecoding)),

@@ -34,6 +34,7 @@ struct DictationFrames: DictationDelivery {
             statistics.record(result.report)
             responder.send(.result(TranscriptionResult(
                 requestID: requestID, duration: result.duration,
+                language: result.language?.code ?? "", languageProbability: result.language?.probability ?? 0,
                 segments: result.segments.map(Self.wire),
                 timings: wantsTiming ? result.report.wire : [])))
             let finalize = result.report.entries.first { $0.path == "total.finalize" }?.milliseconds ?? 0

@@ -29,6 +29,7 @@ final class Session {
     private struct RawUpload {
         var decoder: RawPCMDecoder
         let request: TranscribeRequest
+        let options: DecodingOptions
         var reserved = 0
     }
 
@@ -161,7 +162,8 @@ final class Session {
             context.admitting {
                 do {
                     let audio = try stream.decoder.finish()
-                    admit(stream.request, audio: audio, received: received, decoding: ContinuousClock.now - received)
+                    admit(stream.request, options: stream.options, audio: audio, received: received,
+                          decoding: ContinuousClock.now - received)
                 } catch {
                     refuse(id, ProtocolError(describing: error))
                 }
@@ -216,8 +218,9 @@ final class Session {
         }
         defer { close(fd) }
         do {
+            let options = try decodingOptions(for: request)
             let audio = try AudioFileDecoder.decode(descriptor: fd, limits: context.audioLimits)
-            admit(request, audio: audio, received: received, decoding: ContinuousClock.now - received)
+            admit(request, options: options, audio: audio, received: received, decoding: ContinuousClock.now - received)
         } catch {
             refuse(request.requestID, ProtocolError(describing: error))
         }
@@ -242,7 +245,7 @@ final class Session {
                        maximumUtterance: maximum)
             }
             let settings = DictationSettings(
-                format: try rawPCMFormat(request.format), options: try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions),
+                format: try rawPCMFormat(request.format), options: try decodingOptions(for: request),
                 endpointing: endpointing, maximumSeconds: request.endpointing == .client ? maximum : configuration.maximumAudioSeconds,
                 maximumQueued: configuration.maximumQueued)
             try context.rawAudio.reserve(Self.dictationBudget, uid: peer.uid, seconds: configuration.maximumAudioSeconds)
@@ -284,15 +287,25 @@ final class Session {
         }
         do {
             let pcm = try rawPCMFormat(format)
-            uploads[request.requestID] = RawUpload(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request)
+            uploads[request.requestID] = RawUpload(decoder: try RawPCMDecoder(format: pcm, limits: context.audioLimits), request: request,
+                                                   options: try decodingOptions(for: request))
         } catch {
             refuse(request.requestID, ProtocolError(describing: error))
         }
     }
 
-    private func admit(_ request: TranscribeRequest, audio: AudioSamples, received: ContinuousClock.Instant, decoding: Duration) {
+    /// A request's options, checked before any of its audio is touched.
+    private func decodingOptions(for request: TranscribeRequest) throws -> DecodingOptions {
+        try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions, model: context.runtime.model)
+    }
+
+    private func decodingOptions(for request: DictateRequest) throws -> DecodingOptions {
+        try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions, model: context.runtime.model)
+    }
+
+    private func admit(_ request: TranscribeRequest, options: DecodingOptions, audio: AudioSamples, received: ContinuousClock.Instant,
+                       decoding: Duration) {
         do {
-            let options = try RequestOptions.decodingOptions(for: request, defaults: context.decodingOptions)
             let delivery = ClientDelivery(responder: responder, client: client, wantsTiming: request.timing,
                                           journal: context.journal, statistics: context.statistics)
             let job = Job(requestID: request.requestID, audio: audio, options: options,

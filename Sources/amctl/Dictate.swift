@@ -69,8 +69,7 @@ extension AmCtl {
             do {
                 try client.send(.dictate(DictateRequest(
                     requestID: 1, format: format, timing: verbose, partials: session.printer.partials || jsonl, endpointing: voice ? .voice : .client,
-                    silenceMilliseconds: silenceMs ?? 0, maximumSeconds: maxSeconds ?? 0, beamSize: decoding.beamSize ?? 0,
-                    initialPrompt: decoding.prompt ?? "")))
+                    silenceMilliseconds: silenceMs ?? 0, maximumSeconds: maxSeconds ?? 0, decoding: decoding.choices)))
                 let result = try session.run()
                 if verbose { printDiagnostic("timing of the dictation:\n" + TimingTree.render(result.timings)) }
             } catch let failure as SystemError {

@@ -50,9 +50,7 @@ struct DictationPrinter {
     mutating func final(_ result: TranscriptionResult) {
         clearTail()
         if jsonl {
-            let segments = result.segments.map { "{" + Formatting.jsonFields($0) + "}" }
-            printOut("{\"type\": \"final\", \"duration\": \(Formatting.fixed(result.duration, 3)), "
-                     + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]}\n")
+            printOut("{\"type\": \"final\", " + Formatting.resultFields(result) + "}\n")
         } else if printedText {
             printOut("\n")
         }

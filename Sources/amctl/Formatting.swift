@@ -38,6 +38,17 @@ enum Formatting {
         "\"start\": \(fixed(segment.start, 2)), \"end\": \(fixed(segment.end, 2)), \"text\": \(json(segment.text))"
     }
 
+    /// A result's fields, `"duration"`, `"language"` and
+    /// `"language_probability"` (faster-whisper's names), `"text"` and
+    /// `"segments"`, for an object.
+    static func resultFields(_ result: TranscriptionResult) -> String {
+        let segments = result.segments.map { "{" + jsonFields($0) + "}" }
+        return "\"duration\": \(fixed(result.duration, 3)), "
+            + "\"language\": \(result.language.isEmpty ? "null" : json(result.language)), "
+            + "\"language_probability\": \(fixed(result.languageProbability, 4)), "
+            + "\"text\": \(json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]"
+    }
+
     static func jsonObject(_ values: [KeyValue]) -> String {
         "{" + values.map { json($0.key) + ": " + jsonValue($0.value) }.joined(separator: ", ") + "}"
     }

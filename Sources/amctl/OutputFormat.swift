@@ -13,9 +13,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case .text:
             return result.text + "\n"
         case .json:
-            let segments = result.segments.map { "{" + Formatting.jsonFields($0) + "}" }
-            var object = "{\"file\": \(Formatting.json(file)), \"duration\": \(Formatting.fixed(result.duration, 3)), "
-                + "\"text\": \(Formatting.json(result.text)), \"segments\": [\(segments.joined(separator: ", "))]"
+            var object = "{\"file\": \(Formatting.json(file)), " + Formatting.resultFields(result)
             if !result.timings.isEmpty {
                 let timings = result.timings.map { timing in
                     let extras = timing.extras.map { ", \(Formatting.json($0.name)): \(Formatting.fixed($0.value, 3))" }.joined()

@@ -98,7 +98,7 @@ extension AmCtl {
         private func request(_ id: UInt32, source: TranscribeRequest.Source) -> TranscribeRequest {
             TranscribeRequest(requestID: id, source: source, timing: verbose || format == .json,
                               withoutTimestamps: noTimestamps, priority: raw == nil ? .automatic : .interactive,
-                              beamSize: decoding.beamSize ?? 0, initialPrompt: decoding.prompt ?? "")
+                              decoding: decoding.choices)
         }
 
         /// What `-v` adds on standard error after a result.

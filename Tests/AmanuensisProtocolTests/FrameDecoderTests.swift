@@ -5,7 +5,8 @@ import Testing
     static let messages: [ClientMessage] = [
         .hello(version: protocolVersion, client: "amctl"),
         .transcribe(TranscribeRequest(requestID: 7, source: .raw(RawAudioFormat(encoding: .f32le, sampleRate: 44_100, channels: 2)),
-                                      timing: true, withoutTimestamps: true, priority: .batch, beamSize: 5, initialPrompt: "Café ♪")),
+                                      timing: true, withoutTimestamps: true, priority: .batch,
+                                      decoding: DecodingChoices(beamSize: 5, initialPrompt: "Café ♪", language: "de", task: .translate))),
         .transcribe(TranscribeRequest(requestID: 8, source: .descriptor)),
         .audio(requestID: 7, bytes: Array(0..<200)),
         .audioEnd(requestID: 7), .cancel(requestID: 8), .status, .stats(reset: true), .ping(nonce: .max),
@@ -33,7 +34,7 @@ import Testing
         let messages: [DaemonMessage] = [
             .welcome(version: 1, daemon: "0.1.0", model: "tiny.en"), .accepted(requestID: 3),
             .progress(requestID: 3, done: 30, total: 127.4),
-            .result(TranscriptionResult(requestID: 3, duration: 11, segments: [.init(start: 0, end: 7.74, text: " And so")],
+            .result(TranscriptionResult(requestID: 3, duration: 11, language: "en", languageProbability: 0.97, segments: [.init(start: 0, end: 7.74, text: " And so")],
                                         timings: [.init(path: "total", milliseconds: 512.5, count: 1)])),
             .error(requestID: 0, ProtocolError(.busy, "try again")), .status([KeyValue("model", "tiny.en")]),
             .stats([]), .pong(nonce: 42),

@@ -34,9 +34,9 @@ final class DaemonHarness {
     deinit { if pid > 0 { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) } }
 
     /// Starts the daemon; `configuration` is written as its amanuensisd.conf.
-    func start(_ mode: Start = .plain, configuration: String = "", arguments: [String] = []) throws {
+    func start(_ mode: Start = .plain, configuration: String = "", arguments: [String] = [], model: String = DaemonHarness.model) throws {
         let config = try directory.file("amanuensisd.conf", contents: Data(configuration.utf8)).path
-        let daemonArguments = [Self.daemon, "--config", config, "--model", Self.model] + arguments
+        let daemonArguments = [Self.daemon, "--config", config, "--model", model] + arguments
         switch mode {
         case .plain:
             pid = try Self.spawn(daemonArguments + ["--socket", socketPath], log: logPath)

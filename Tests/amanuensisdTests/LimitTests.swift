@@ -57,10 +57,10 @@ import Testing
         try hostile.whileAGoodClientTranscribes { daemon in
             let connection = try daemon.connect()
             try connection.hello()
-            let prompt = String(repeating: "x", count: TranscribeRequest.maximumPromptBytes + 1)
+            let prompt = String(repeating: "x", count: DecodingChoices.maximumPromptBytes + 1)
             let descriptor = open(Samples.jfk, O_RDONLY | O_CLOEXEC)
             defer { close(descriptor) }
-            try connection.send(.transcribe(TranscribeRequest(requestID: 1, source: .descriptor, initialPrompt: prompt)),
+            try connection.send(.transcribe(TranscribeRequest(requestID: 1, source: .descriptor, decoding: DecodingChoices(initialPrompt: prompt))),
                                 attaching: descriptor)
             guard case .error(1, let error) = try connection.receive() else { Issue.record("not refused"); return }
             #expect(error.code == .badRequest && error.message.contains("4096"), "\(error)")

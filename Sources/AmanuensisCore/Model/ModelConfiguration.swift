@@ -7,10 +7,14 @@ struct ModelConfiguration: Decodable, Sendable {
     let suppressIds: [Int]
     /// Masked at the first generated step only (`suppress_blank`).
     let suppressIdsBegin: [Int]
+    /// The language tokens, for multilingual models (in English-only ones
+    /// the list is meaningless, and not read).
+    let languageIds: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case suppressIds = "suppress_ids"
         case suppressIdsBegin = "suppress_ids_begin"
+        case languageIds = "lang_ids"
     }
 
     static func load(_ url: URL, vocabularySize: Int) throws -> ModelConfiguration {

@@ -11,6 +11,8 @@ public final class WhisperModel: Sendable {
     public let dimensions: WhisperDimensions
     public let tokenizer: Tokenizer
     public let computeType: ComputeType
+    /// What the model can be told to transcribe, or detects.
+    public let languages: Languages
     let weights: WhisperWeights
     let configuration: ModelConfiguration
 
@@ -35,9 +37,20 @@ public final class WhisperModel: Sendable {
             tokens: tokens,
             tokenizerJSON: FileManager.default.fileExists(atPath: tokenizerJSON.path) ? tokenizerJSON : nil,
             file: directory.path)
-        configuration = try ModelConfiguration.load(
-            directory.appendingPathComponent("config.json"), vocabularySize: tokens.count)
+        let configurationFile = directory.appendingPathComponent("config.json")
+        configuration = try ModelConfiguration.load(configurationFile, vocabularySize: tokens.count)
+        if tokenizer.special.isMultilingual {
+            guard let ids = configuration.languageIds else {
+                throw ModelError(.malformed, file: configurationFile.path, "a multilingual model's config.json has no lang_ids")
+            }
+            languages = try Languages(ids: ids, vocabulary: tokens, file: configurationFile.path)
+        } else {
+            languages = .englishOnly
+        }
     }
+
+    /// The model's name: its directory's.
+    public var name: String { directory.lastPathComponent }
 
     /// Bytes of the converted weights held in memory.
     public var weightBytes: Int { weights.bytes }

@@ -2,6 +2,10 @@
 /// `WhisperModel.transcribe` defaults (Docs/whisper-reference.md §6.3) except
 /// `beamSize`, which is greedy here: dictation wants latency.
 public struct DecodingOptions: Hashable, Sendable {
+    /// The spoken language, as a code of the model's (`de`); nil detects it
+    /// from the first 30 s window, as faster-whisper does.
+    public var language: String?
+    public var task: DecodingTask = .transcribe
     /// 1 = greedy search; more = beam search at temperature 0.
     public var beamSize: Int = 1
     /// Beam search stops once `beamSize · patience` hypotheses have finished.
@@ -67,6 +71,23 @@ public struct DecodingOptions: Hashable, Sendable {
                   "temperatures must be a non-empty list of values in [0, 2]")
         try check(maximumInitialTimestamp >= 0 && maximumInitialTimestamp <= 30, "the maximum initial timestamp must be 0 to 30 s")
     }
+
+    /// `validate()`, and what `model` can do: a language it knows, and
+    /// translation only where it is multilingual.
+    public func validate(for model: WhisperModel) throws {
+        try validate()
+        let languages = model.languages
+        if let language, !languages.contains(language) {
+            if !languages.isMultilingual {
+                throw DecodingError(.unsupportedLanguage, "model \(model.name) is English-only; it cannot transcribe '\(language)'")
+            }
+            throw DecodingError(.unsupportedLanguage,
+                                "unknown language '\(language)'; model \(model.name) knows \(languages.codes.joined(separator: " "))")
+        }
+        if task == .translate, !languages.isMultilingual {
+            throw DecodingError(.unsupportedLanguage, "model \(model.name) is English-only; it cannot translate")
+        }
+    }
 }
 
 /// Why decoding options were refused.
@@ -75,6 +96,8 @@ public struct DecodingError: Error, Hashable, CustomStringConvertible, Sendable 
         let name: String
         public var description: String { name }
         public static let invalidOptions = Code(name: "invalid-options")
+        /// A language, or translation, the model does not have.
+        public static let unsupportedLanguage = Code(name: "unsupported-language")
     }
 
     public let code: Code

@@ -9,6 +9,7 @@
 ///     total.encoder.conv          its convolution stem
 ///     total.encoder.blocks        its transformer blocks
 ///     total.encoder.window.N      window N (long-form only; seek in seconds)
+///     total.language              language detection (only when it ran)
 ///     total.decoder               decoder (count: decodes; tokens, ms per token)
 ///     total.decoder.window.N      window N (long-form only; seek, tokens)
 ///     total.postprocess           segments and text
@@ -65,6 +66,9 @@ public struct TimingReport: Sendable, Equatable {
                 entries.append(Entry(path: "total.encoder.window.\(index)", milliseconds: ms(window.encoder), count: 1,
                                      extras: [("seek_s", seconds(window))]))
             }
+        }
+        if timer.count(.language) > 0 {
+            entries.append(Entry(path: "total.language", milliseconds: ms(timer.duration(.language)), count: timer.count(.language)))
         }
         entries.append(Entry(path: "total.decoder", milliseconds: decoderMilliseconds, count: timer.count(.decoder),
                              extras: [("tokens", Double(timer.tokens)),

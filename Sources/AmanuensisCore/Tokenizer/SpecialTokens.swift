@@ -6,9 +6,9 @@ public struct SpecialTokens: Hashable, Sendable {
     public let startOfPrevious: Int
     public let noSpeech: Int
     public let noTimestamps: Int
+    /// The task tokens of a multilingual vocabulary; nil for English-only models.
     public let transcribe: Int?
-    /// `<|en|>` in a multilingual vocabulary; nil for English-only models.
-    public let english: Int?
+    public let translate: Int?
     /// The first timestamp, `<|0.00|>`; timestamps run to the end of the vocabulary.
     public var timestampBegin: Int { noTimestamps + 1 }
     public let timestampEnd: Int
@@ -26,22 +26,29 @@ public struct SpecialTokens: Hashable, Sendable {
         startOfPrevious = try id("<|startofprev|>")
         noSpeech = try id("<|nospeech|>", "<|nocaptions|>")
         noTimestamps = try id("<|notimestamps|>")
-        transcribe = ids["<|transcribe|>"]
         timestampEnd = vocabularySize - 1
         // CTranslate2's test: a multilingual vocabulary contains the empty token.
-        english = ids[""] != nil ? ids["<|en|>"] : nil
+        isMultilingual = ids[""] != nil
+        if isMultilingual {
+            transcribe = try id("<|transcribe|>")
+            translate = try id("<|translate|>")
+        } else {
+            transcribe = nil
+            translate = nil
+        }
         guard noTimestamps + 1 < vocabularySize else {
             throw ModelError(.malformed, file: file, "the vocabulary has no timestamp tokens")
         }
     }
 
-    public var isMultilingual: Bool { english != nil }
+    public let isMultilingual: Bool
 
-    /// The start-of-transcript sequence: `[SOT]` for English-only models,
-    /// `[SOT, <|en|>, <|transcribe|>]` for multilingual ones (English only for now).
-    public var startSequence: [Int] {
-        if let english, let transcribe { return [startOfTranscript, english, transcribe] }
-        return [startOfTranscript]
+    /// The start-of-transcript sequence (Docs/whisper-reference.md §6.1):
+    /// `[SOT]` for English-only models, `[SOT, language, task]` for
+    /// multilingual ones.
+    public func startSequence(language: Int?, task: DecodingTask) -> [Int] {
+        guard isMultilingual, let language else { return [startOfTranscript] }
+        return [startOfTranscript, language, task == .translate ? translate! : transcribe!]
     }
 
     public func isTimestamp(_ id: Int) -> Bool { id >= timestampBegin }

@@ -28,7 +28,7 @@ public final class Transcriber {
     ///     nil for an encoder, or a pass, of the stream's own.
     public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(),
                 encoders: (any EncoderProvider)? = nil, steps: (any DecoderStepRunner)? = nil) throws {
-        try options.validate()
+        try options.validate(for: model)
         self.model = model
         self.options = options
         let d = model.dimensions
@@ -104,7 +104,10 @@ public final class Transcriber {
             let frames = min(AudioConstants.framesPerWindow, contentFrames - seek)
             statistics.windows += 1
             let hop = AudioConstants.hopLength
-            if prefix.isEmpty, plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)]) {
+            let quiet = prefix.isEmpty && plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)])
+            // A quiet window is not decoded; the first is still heard when
+            // the language is to be detected from it.
+            if quiet, plan.language != nil {
                 statistics.silentWindows[.quiet, default: 0] += 1
                 seek += frames
                 continue
@@ -118,6 +121,16 @@ public final class Transcriber {
                 state.storeCrossAttention(of: encoder)
             }
             let encoding = statistics.timer.end(.encoder, started)
+            if plan.language == nil {
+                started = statistics.timer.begin()
+                plan.language = try ComputeThreads.singleThreaded { try plan.search.detectLanguage(model.languages) }
+                statistics.timer.end(.language, started)
+            }
+            if quiet {
+                statistics.silentWindows[.quiet, default: 0] += 1
+                seek += frames
+                continue
+            }
 
             let prompt = try plan.makePrompt(previous: history[promptResetSince...], prefix: prefix.count)
             let tokensBefore = statistics.timer.tokens
@@ -158,7 +171,8 @@ public final class Transcriber {
             statistics.timer.end(.postprocess, started)
         }
         _ = progress?(total, total, segments)
-        return Transcript(segments: segments, duration: audio.duration, statistics: statistics)
+        return Transcript(segments: segments, duration: audio.duration, language: plan.language?.code,
+                          languageProbability: plan.language?.probability ?? 0, statistics: statistics)
     }
 }
 
@@ -170,11 +184,17 @@ private struct DecodingPlan {
     var search: TokenSearch
     let splitter: SegmentSplitter
     let silence: SilenceRules
+    /// The language windows are decoded in: given, implied by an
+    /// English-only model, or nil until the first window is heard.
+    var language: DetectedLanguage?
 
     init(model: WhisperModel, state: DecoderState, steps: any DecoderStepRunner, options: DecodingOptions) throws {
-        try options.validate()
+        try options.validate(for: model)
         self.model = model
         self.options = options
+        if let code = options.language ?? (model.languages.isMultilingual ? nil : "en") {
+            language = DetectedLanguage(code: code, probability: 1)
+        }
         let tokenizer = model.tokenizer
         let maximumInitial = Int((options.maximumInitialTimestamp / SpecialTokens.timestampSeconds).rounded())
         search = TokenSearch(
@@ -195,15 +215,16 @@ private struct DecodingPlan {
     /// `Continuation.maximumPrefix` new tokens keep their room.
     func makePrompt(previous: ArraySlice<Int>, prefix: Int = 0) throws -> (tokens: [Int], startIndex: Int) {
         let special = model.tokenizer.special
+        let startSequence = special.startSequence(language: language.flatMap { model.languages.token($0.code) }, task: options.task)
         var tokens: [Int] = []
         let room = min(model.dimensions.textPositions / 2 - 1,
-                       model.dimensions.textPositions - Continuation.maximumPrefix - prefix - special.startSequence.count - 2)
+                       model.dimensions.textPositions - Continuation.maximumPrefix - prefix - startSequence.count - 2)
         if !previous.isEmpty, room > 0 {
             tokens.append(special.startOfPrevious)
             tokens += previous.suffix(room)
         }
         let startIndex = tokens.count
-        tokens += special.startSequence
+        tokens += startSequence
         if options.withoutTimestamps { tokens.append(special.noTimestamps) }
         return (tokens, startIndex)
     }

@@ -17,6 +17,12 @@ public struct Transcript: Sendable {
     public let segments: [Segment]
     /// Seconds of audio transcribed.
     public let duration: Double
+    /// The language the audio was decoded as: the one asked for, or the one
+    /// detected (nil when no window was heard, as in empty audio).
+    public let language: String?
+    /// The detected language's probability; 1 when it was given, or the
+    /// model knows only English (as faster-whisper reports them).
+    public let languageProbability: Double
     public let statistics: TranscriptionStatistics
 
     /// The segments' text joined, as faster-whisper's callers join it.

@@ -14,6 +14,14 @@ public enum WordErrorRate {
         return String(kept.filter { $0 != "\u{0}" }).split(separator: " ").map(String.init)
     }
 
+    /// Words in any script: lower case, every character but a letter, a
+    /// digit or an apostrophe a space (the multilingual clips'
+    /// normalization, Tools/reference/languages.py).
+    public static func words(_ text: String) -> [String] {
+        let kept = text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "'" ? $0 : " " }
+        return String(kept).split(separator: " ").map(String.init)
+    }
+
     /// Word-level edit distance between a reference and a hypothesis.
     public static func errors(reference: [String], hypothesis: [String]) -> Int {
         var previous = Array(0...hypothesis.count)

@@ -75,6 +75,9 @@ public final class Dictation: JobDelivery, Sendable {
         var passes = 0
         var passTime: Duration = .zero
         var done = false
+        /// Detected by the first pass that heard speech (unless the request
+        /// named one), and kept: every later pass decodes in it.
+        var language: DetectedLanguage?
     }
 
     /// Samples the buffer is made for: a window, and the audio that may
@@ -92,7 +95,7 @@ public final class Dictation: JobDelivery, Sendable {
         self.runtime = runtime
         self.delivery = delivery
         self.owner = owner
-        try settings.options.validate()
+        try settings.options.validate(for: runtime.model)
         let limits = AudioLimits(maximumDuration: settings.maximumSeconds)
         var buffer: [Float] = []
         buffer.reserveCapacity(Self.bufferCapacity)
@@ -249,8 +252,10 @@ public final class Dictation: JobDelivery, Sendable {
         }
         state.fresh = 0
         state.passDue = false
+        var options = settings.options
+        if let language = state.language { options.language = language.code }
         let job = Job(requestID: requestID, audio: AudioSamples(samples: Array(state.buffer.prefix(samples))),
-                      options: settings.options, continuation: state.agreement.continuation,
+                      options: options, continuation: state.agreement.continuation,
                       urgency: kind == .partial ? .interactive : .final, delivery: self, owner: owner,
                       received: .now, audioDecoding: .zero)
         do {
@@ -264,6 +269,9 @@ public final class Dictation: JobDelivery, Sendable {
     }
 
     private func absorb(_ state: inout State, _ transcript: Transcript, pass: Pass, report: TimingReport) {
+        if state.language == nil, !transcript.segments.isEmpty, let code = transcript.language {
+            state.language = DetectedLanguage(code: code, probability: transcript.languageProbability)
+        }
         let update = pass.kind == .partial
             ? state.agreement.absorb(transcript.segments, bufferDuration: seconds(state.buffer.count))
             : state.agreement.flush(transcript.segments, bufferDuration: seconds(state.buffer.count))
@@ -279,7 +287,9 @@ public final class Dictation: JobDelivery, Sendable {
     /// Delivers the result: all that was committed.
     private func complete(_ state: inout State, finalPass: TimingReport?) {
         let result = DictationResult(text: state.agreement.text, segments: state.agreement.segments,
-                                     duration: seconds(state.received), passes: state.passes,
+                                     duration: seconds(state.received),
+                                     language: state.language ?? settings.options.language.map { DetectedLanguage(code: $0, probability: 1) },
+                                     passes: state.passes,
                                      report: dictationReport(state, final: finalPass))
         finishLocked(&state, .dictated(result))
     }

@@ -28,6 +28,9 @@ public struct DictationResult: Sendable {
     public let segments: [TimedText]
     /// Seconds of audio received.
     public let duration: Double
+    /// The language asked for, or detected by the first pass that heard
+    /// speech; nil when none did.
+    public let language: DetectedLanguage?
     /// Passes run, the final one included.
     public let passes: Int
     /// `total` (begin to final), `total.passes` (every pass, wall time from

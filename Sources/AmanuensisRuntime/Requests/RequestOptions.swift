@@ -6,29 +6,46 @@ import AmanuensisProtocol
 /// accepted. Every stream serves every valid option (its decoder state holds
 /// `DecodingOptions.maximumSequences` sequences), so what validates here runs.
 public enum RequestOptions {
-    /// The options for `request` over `defaults`; a `badRequest` error names what is wrong.
-    public static func decodingOptions(for request: TranscribeRequest, defaults: DecodingOptions) throws -> DecodingOptions {
-        try decodingOptions(beamSize: request.beamSize, initialPrompt: request.initialPrompt,
-                            withoutTimestamps: request.withoutTimestamps, defaults: defaults)
+    /// The options for `request` over `defaults`, for `model`; a
+    /// `badRequest` error names what is wrong.
+    public static func decodingOptions(for request: TranscribeRequest, defaults: DecodingOptions,
+                                       model: WhisperModel) throws -> DecodingOptions {
+        var options = try decodingOptions(request.decoding, defaults: defaults, model: model)
+        options.withoutTimestamps = request.withoutTimestamps
+        return options
     }
 
     /// A dictation's: always with timestamps, which place its commits.
-    public static func decodingOptions(for request: DictateRequest, defaults: DecodingOptions) throws -> DecodingOptions {
-        try decodingOptions(beamSize: request.beamSize, initialPrompt: request.initialPrompt, withoutTimestamps: false,
-                            defaults: defaults)
+    public static func decodingOptions(for request: DictateRequest, defaults: DecodingOptions,
+                                       model: WhisperModel) throws -> DecodingOptions {
+        var options = try decodingOptions(request.decoding, defaults: defaults, model: model)
+        options.withoutTimestamps = false
+        return options
     }
 
-    private static func decodingOptions(beamSize: UInt8, initialPrompt: String, withoutTimestamps: Bool,
-                                        defaults: DecodingOptions) throws -> DecodingOptions {
-        let promptBytes = initialPrompt.utf8.count
-        guard promptBytes <= TranscribeRequest.maximumPromptBytes else {
-            throw ProtocolError(.badRequest, "the initial prompt is \(promptBytes) bytes; the limit is \(TranscribeRequest.maximumPromptBytes)")
+    private static func decodingOptions(_ choices: DecodingChoices, defaults: DecodingOptions,
+                                        model: WhisperModel) throws -> DecodingOptions {
+        let promptBytes = choices.initialPrompt.utf8.count
+        guard promptBytes <= DecodingChoices.maximumPromptBytes else {
+            throw ProtocolError(.badRequest, "the initial prompt is \(promptBytes) bytes; the limit is \(DecodingChoices.maximumPromptBytes)")
+        }
+        guard choices.language.utf8.count <= DecodingChoices.maximumLanguageBytes else {
+            throw ProtocolError(.badRequest, "a language code of \(choices.language.utf8.count) bytes; codes are a few letters")
         }
         var options = defaults
-        if beamSize > 0 { options.beamSize = Int(beamSize) }
-        options.withoutTimestamps = withoutTimestamps
-        options.initialPrompt = initialPrompt.isEmpty ? nil : initialPrompt
-        do { try options.validate() } catch { throw ProtocolError(describing: error) }
+        if choices.beamSize > 0 { options.beamSize = Int(choices.beamSize) }
+        options.initialPrompt = choices.initialPrompt.isEmpty ? nil : choices.initialPrompt
+        switch choices.language {
+        case "": break
+        case DecodingChoices.detectLanguage: options.language = nil
+        case let code: options.language = code
+        }
+        switch choices.task {
+        case .daemonDefault: break
+        case .transcribe: options.task = .transcribe
+        case .translate: options.task = .translate
+        }
+        do { try options.validate(for: model) } catch { throw ProtocolError(describing: error) }
         return options
     }
 

@@ -27,7 +27,7 @@ import Testing
             state.storeCrossAttention(of: encoder)
             return state
         }
-        let first = special.startSequence, second = special.startSequence + [special.noTimestamps]
+        let first = special.startSequence(language: nil, task: .transcribe), second = first + [special.noTimestamps]
         // Two steps of two streams: their prompts, then a token each (two sequences for the second).
         let rounds: [[Request]] = [
             [Request(tokens: first, sequences: 1, position: 0, logitRows: [first.count - 1]),

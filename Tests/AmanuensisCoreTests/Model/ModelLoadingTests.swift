@@ -28,7 +28,8 @@ import Testing
                                                       feedForward: 1536, audioPositions: 1500, textPositions: 448,
                                                       vocabularySize: 51864))
         #expect(!model.tokenizer.special.isMultilingual)
-        #expect(model.tokenizer.special.startSequence == [50257])
+        #expect(model.tokenizer.special.startSequence(language: nil, task: .transcribe) == [50257])
+        #expect(model.languages.codes == ["en"] && !model.languages.isMultilingual)
     }
 
     @Test(arguments: [10, 1_000, 5_000_000, 75_537_000])

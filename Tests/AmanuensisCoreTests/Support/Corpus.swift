@@ -49,7 +49,7 @@ enum Corpus {
         return Dictionary(uniqueKeysWithValues: entries.map { ($0.file, $0.text) })
     }
 
-    private static func lines<T: Decodable>(_ url: URL, as type: T.Type) throws -> [T] {
+    static func lines<T: Decodable>(_ url: URL, as type: T.Type) throws -> [T] {
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").map { try JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }

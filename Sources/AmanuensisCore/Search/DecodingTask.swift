@@ -1,0 +1,5 @@
+/// What the model writes: the speech as spoken, or its English translation
+/// (multilingual models only).
+public enum DecodingTask: String, Hashable, Sendable, CaseIterable {
+    case transcribe, translate
+}

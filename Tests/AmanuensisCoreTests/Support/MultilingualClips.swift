@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The multilingual clips (Tools/multilingual), made from their texts with
+/// espeak-ng when absent, and faster-whisper's readings of them
+/// (Tools/reference/languages.py).
+enum MultilingualClips {
+    struct Clip: Decodable, Sendable {
+        let id: String
+        let file: String
+        let language: String
+        let text: String
+        let sha256: String
+    }
+
+    struct Reference: Decodable, Sendable {
+        let id: String
+        let sha256: String
+        let detected: String
+        let probability: Double
+        let text: String
+        let textGiven: String
+        let translation: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, sha256, detected, probability, text, translation
+            case textGiven = "text_given"
+        }
+    }
+
+    static let directory = TestPaths.root.appendingPathComponent(".build-corpus/multilingual")
+
+    /// Every clip with its audio's path and faster-whisper's reading of it.
+    /// The audio must be the bytes the readings were made from: a different
+    /// espeak-ng or sox makes other audio, and the test says so.
+    static func load() throws -> [(clip: Clip, url: URL, reference: Reference)] {
+        let manifest = directory.appendingPathComponent("manifest.jsonl")
+        if !FileManager.default.fileExists(atPath: manifest.path) { try make() }
+        let clips = try Corpus.lines(manifest, as: Clip.self)
+        let references = try Corpus.lines(TestPaths.repositoryFixtures.appendingPathComponent("faster-whisper-base-multilingual.jsonl"),
+                                          as: Reference.self)
+        let byID = Dictionary(uniqueKeysWithValues: references.map { ($0.id, $0) })
+        return try clips.map { clip in
+            let reference = try #require(byID[clip.id], "no faster-whisper reading of \(clip.id)")
+            try #require(reference.sha256 == clip.sha256,
+                         "\(clip.file) is not the audio of the fixtures: espeak-ng or sox made other bytes than Debian 12's")
+            return (clip, directory.appendingPathComponent(clip.file), reference)
+        }
+    }
+
+    private static func make() throws {
+        let process = Process()
+        process.executableURL = TestPaths.root.appendingPathComponent("Tools/multilingual/make-clips.sh")
+        process.arguments = [directory.path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "Tools/multilingual/make-clips.sh failed (are espeak-ng and sox installed?)")
+    }
+}

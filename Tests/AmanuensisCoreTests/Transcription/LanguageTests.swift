@@ -1,0 +1,138 @@
+import AmanuensisCore
+import Foundation
+import TestSupport
+import Testing
+
+/// Languages with the multilingual base model, held to faster-whisper's
+/// readings of the same audio (float32, greedy): the language it detects and
+/// how sure it is, what it writes, and what it translates to.
+@Suite(.serialized) struct LanguageTests {
+    struct Tally {
+        var clips = 0, identical = 0
+        var ourErrors: [String: Int] = [:], theirErrors: [String: Int] = [:], words: [String: Int] = [:]
+        var differences: [String] = []
+
+        mutating func add(_ ours: String, _ theirs: String, reference: String? = nil, language: String = "", name: String) {
+            clips += 1
+            if WordErrorRate.words(ours) == WordErrorRate.words(theirs) {
+                identical += 1
+            } else {
+                differences.append("\(name)\n  ours:   \(ours)\n  theirs: \(theirs)")
+            }
+            guard let reference else { return }
+            let referenceWords = WordErrorRate.words(reference)
+            words[language, default: 0] += referenceWords.count
+            ourErrors[language, default: 0] += WordErrorRate.errors(reference: referenceWords, hypothesis: WordErrorRate.words(ours))
+            theirErrors[language, default: 0] += WordErrorRate.errors(reference: referenceWords, hypothesis: WordErrorRate.words(theirs))
+        }
+
+        var agreement: Double { Double(identical) / Double(max(clips, 1)) }
+        func rate(_ errors: [String: Int], _ language: String) -> Double {
+            100 * Double(errors[language] ?? 0) / Double(max(words[language] ?? 0, 1))
+        }
+    }
+
+    @Test func everyLanguageIsDetectedTranscribedAndTranslatedAsFasterWhisperDoes() throws {
+        let model = try SharedModels.base.get()
+        let detecting = try Transcriber(model: model)
+        var transcripts = Tally(), translations = Tally()
+        var detection: [String] = []
+        for (clip, url, reference) in try MultilingualClips.load() {
+            let audio = try AudioFileDecoder.decode(path: url.path)
+            let transcript = try detecting.transcribe(audio)
+            if transcript.language != reference.detected || abs(transcript.languageProbability - reference.probability) > 0.02 {
+                detection.append("\(clip.id): ours \(transcript.language ?? "none") \(transcript.languageProbability), "
+                                 + "theirs \(reference.detected) \(reference.probability)")
+            }
+            transcripts.add(transcript.text, reference.text, reference: clip.text, language: clip.language, name: clip.id)
+            if reference.detected != clip.language {
+                // Told the language, the decode is another one than detection gave.
+                var told = DecodingOptions()
+                told.language = clip.language
+                let given = try detecting.transcribe(audio, options: told)
+                #expect(given.language == clip.language && given.languageProbability == 1)
+                #expect(WordErrorRate.words(given.text) == WordErrorRate.words(reference.textGiven), "\(clip.id) in \(clip.language)")
+            }
+            var translate = DecodingOptions()
+            translate.task = .translate
+            translate.language = clip.language
+            translations.add(try detecting.transcribe(audio, options: translate).text, reference.translation, name: clip.id)
+        }
+        print("detection differs from faster-whisper's on \(detection.count) of \(transcripts.clips) clips")
+        for line in detection { print("  " + line) }
+        print("transcripts identical to faster-whisper's on \(transcripts.identical)/\(transcripts.clips) clips")
+        for language in transcripts.words.keys.sorted() {
+            print("  WER \(language): ours \(transcripts.rate(transcripts.ourErrors, language)) %, "
+                  + "faster-whisper \(transcripts.rate(transcripts.theirErrors, language)) %")
+        }
+        print("translations identical on \(translations.identical)/\(translations.clips) clips")
+        for difference in transcripts.differences + translations.differences { print(difference) }
+        #expect(detection.isEmpty, "the language or its probability differs from faster-whisper's")
+        #expect(transcripts.agreement >= 0.9)
+        for language in transcripts.words.keys {
+            #expect(transcripts.rate(transcripts.ourErrors, language) <= transcripts.rate(transcripts.theirErrors, language) + 0.5,
+                    "WER in \(language)")
+        }
+        #expect(translations.agreement >= 0.9)
+    }
+
+    /// faster-whisper's readings of the English corpus with base, the
+    /// language detected: English every time, as sure as it is, the same text.
+    @Test func theEnglishCorpusIsDetectedAndTranscribedAsFasterWhisperDoes() throws {
+        struct Reading: Decodable {
+            let file: String
+            let detected: String
+            let probability: Double
+            let text: String
+        }
+        let readings = try Corpus.lines(TestPaths.repositoryFixtures.appendingPathComponent("faster-whisper-base-english.jsonl"),
+                                        as: Reading.self)
+        try Corpus.requireCorpus()
+        let transcriber = try Transcriber(model: try SharedModels.base.get())
+        var tally = Tally()
+        var detection: [String] = []
+        for reading in readings {
+            let transcript = try transcriber.transcribe(try AudioFileDecoder.decode(path: TestPaths.corpus.appendingPathComponent(reading.file).path))
+            if transcript.language != reading.detected || abs(transcript.languageProbability - reading.probability) > 0.02 {
+                detection.append("\(reading.file): ours \(transcript.language ?? "none") \(transcript.languageProbability), "
+                                 + "theirs \(reading.detected) \(reading.probability)")
+            }
+            tally.add(transcript.text, reading.text, name: reading.file)
+        }
+        print("English corpus, base: detection differs on \(detection.count) of \(tally.clips) clips; "
+              + "text identical on \(tally.identical)/\(tally.clips)")
+        for line in detection { print("  " + line) }
+        for difference in tally.differences { print(difference) }
+        #expect(detection.isEmpty)
+        #expect(tally.agreement >= 0.95)
+    }
+
+    /// What a model cannot do is refused when the transcriber is made or the
+    /// call begins, before any audio is looked at.
+    @Test(arguments: [("base", "xx" as String?, DecodingTask.transcribe, "unknown language 'xx'"),
+                      ("tiny.en", "de", .transcribe, "English-only; it cannot transcribe 'de'"),
+                      ("tiny.en", nil, .translate, "English-only; it cannot translate")])
+    func whatTheModelCannotDoIsRefusedBeforeAnyWork(model name: String, language: String?, task: DecodingTask, message: String) throws {
+        let model = try (name == "base" ? SharedModels.base : SharedModels.tinyEnglish).get()
+        var options = DecodingOptions()
+        options.language = language
+        options.task = task
+        let error = try #require(throws: DecodingError.self) { try Transcriber(model: model, options: options) }
+        #expect(error.code == .unsupportedLanguage && error.message.contains(message), "\(error)")
+        let transcriber = try Transcriber(model: model)
+        #expect(throws: DecodingError.self) { try transcriber.transcribe(AudioSamples(samples: []), options: options) }
+    }
+
+    @Test func anEnglishOnlyModelReportsEnglishWithoutDetecting() throws {
+        let transcript = try Transcriber(model: try SharedModels.tinyEnglish.get())
+            .transcribe(try AudioFileDecoder.decode(path: TestPaths.samples.appendingPathComponent("jfk.wav").path))
+        #expect(transcript.language == "en" && transcript.languageProbability == 1)
+        #expect(transcript.statistics.timer.count(.language) == 0)
+    }
+
+    @Test func theBaseModelKnowsWhispersLanguages() throws {
+        let languages = try SharedModels.base.get().languages
+        #expect(languages.isMultilingual && languages.codes.count == 99)
+        #expect(languages.codes.prefix(4) == ["en", "zh", "de", "es"] && languages.codes.last == "su")
+    }
+}

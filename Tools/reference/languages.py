@@ -1,0 +1,114 @@
+"""faster-whisper reference for languages: detection, transcripts and
+translation with the multilingual base model, for the Swift tests.
+
+Regenerate (from the repo root):
+    Tools/multilingual/make-clips.sh
+    Tools/reference/setup-venv.sh && .venv-reference/bin/python Tools/reference/languages.py
+
+Loads Whisper base from a CTranslate2 model directory with
+WhisperModel(dir, device="cpu", compute_type="float32", cpu_threads=2); every
+decode is greedy (beam_size=1) with faster-whisper's other defaults
+(temperature fallback, condition_on_previous_text, timestamps, no VAD).
+
+Writes, one JSON object per line:
+  Tests/Fixtures/faster-whisper-base-multilingual.jsonl: every clip of
+    Tools/multilingual/clips.tsv (audio from make-clips.sh, checked by its
+    sha256): id, file, language (the clip's), sha256; detected and
+    probability (language=None: info.language, info.language_probability);
+    text (language=None), text_given (the clip's language given) and
+    translation (task="translate", the clip's language given).
+  Tests/Fixtures/faster-whisper-base-english.jsonl: every clip of
+    ../shared/corpus/manifest.jsonl of kind "wav16k" or "derived": file,
+    detected, probability, text (language=None).
+Prints the word error rate per language against the clips' texts (words
+lower-cased, anything but letters, digits and apostrophes a space).
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import ctranslate2  # noqa: E402
+import faster_whisper  # noqa: E402
+from faster_whisper import WhisperModel  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+KINDS = ("wav16k", "derived")
+
+
+def words(text):
+    return re.sub(r"[^\w']|_", " ", text.lower()).split()
+
+
+def edit_distance(ref, hyp):
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def transcribe(model, path, **options):
+    ctranslate2.set_random_seed(0)
+    segments, info = model.transcribe(str(path), beam_size=1, **options)
+    return "".join(s.text for s in segments), info
+
+
+def multilingual(model, clips_dir, out):
+    clips = [json.loads(line) for line in (clips_dir / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    errors, totals = {}, {}
+    with open(out, "w", encoding="utf-8") as f:
+        for clip in clips:
+            path = clips_dir / clip["file"]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            assert digest == clip["sha256"], f"{path}: not the audio the manifest names"
+            text, info = transcribe(model, path)
+            given, _ = transcribe(model, path, language=clip["language"])
+            translation, _ = transcribe(model, path, language=clip["language"], task="translate")
+            row = {"id": clip["id"], "file": clip["file"], "language": clip["language"], "sha256": digest,
+                   "detected": info.language, "probability": info.language_probability,
+                   "text": text, "text_given": given, "translation": translation}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            reference = words(clip["text"])
+            errors[clip["language"]] = errors.get(clip["language"], 0) + edit_distance(reference, words(text))
+            totals[clip["language"]] = totals.get(clip["language"], 0) + len(reference)
+            print(f"  {clip['id']}: {info.language} {info.language_probability:.3f} {text!r} / {translation!r}", flush=True)
+    for language in sorted(totals):
+        print(f"  WER {language}: {errors[language]}/{totals[language]} = {errors[language] / totals[language]:.4f}")
+
+
+def english(model, manifest, out):
+    corpus = manifest.parent
+    clips = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
+    clips = sorted((c for c in clips if c["kind"] in KINDS), key=lambda c: c["file"])
+    with open(out, "w", encoding="utf-8") as f:
+        for clip in clips:
+            text, info = transcribe(model, corpus / clip["file"])
+            row = {"file": clip["file"], "detected": info.language, "probability": info.language_probability, "text": text}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            print(f"  {clip['file']}: {info.language} {info.language_probability:.3f} {text!r}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="/var/lib/amanuensis/models/base")
+    ap.add_argument("--clips", default=str(REPO / ".build-corpus/multilingual"))
+    ap.add_argument("--manifest", default=str(REPO / "../shared/corpus/manifest.jsonl"))
+    ap.add_argument("--out-dir", default=str(REPO / "Tests/Fixtures"))
+    args = ap.parse_args()
+    print(f"faster-whisper {faster_whisper.__version__}, ctranslate2 {ctranslate2.__version__}")
+    model = WhisperModel(args.model, device="cpu", compute_type="float32", cpu_threads=2)
+    out_dir = Path(args.out_dir)
+    multilingual(model, Path(args.clips), out_dir / "faster-whisper-base-multilingual.jsonl")
+    english(model, Path(args.manifest).resolve(), out_dir / "faster-whisper-base-english.jsonl")
+
+
+if __name__ == "__main__":
+    main()
