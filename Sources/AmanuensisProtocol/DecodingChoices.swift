@@ -18,6 +18,8 @@ public struct DecodingChoices: Hashable, Sendable {
     /// for the daemon's default.
     public var language: String
     public var task: Task
+    /// Time every word (transcriptions only).
+    public var wordTimestamps: Bool
 
     /// The longest initial prompt a daemon accepts. Whisper reads only the
     /// last 223 tokens of a prompt; this is several times that.
@@ -27,17 +29,20 @@ public struct DecodingChoices: Hashable, Sendable {
     /// The language that asks for detection.
     public static let detectLanguage = "auto"
 
-    public init(beamSize: UInt8 = 0, initialPrompt: String = "", language: String = "", task: Task = .daemonDefault) {
+    public init(beamSize: UInt8 = 0, initialPrompt: String = "", language: String = "", task: Task = .daemonDefault,
+                wordTimestamps: Bool = false) {
         self.beamSize = beamSize
         self.initialPrompt = initialPrompt
         self.language = language
         self.task = task
+        self.wordTimestamps = wordTimestamps
     }
 }
 
 extension WireWriter {
     mutating func decodingChoices(_ choices: DecodingChoices) {
         u8(choices.beamSize); string(choices.initialPrompt); string(choices.language); u8(choices.task.rawValue)
+        bool(choices.wordTimestamps)
     }
 }
 
@@ -52,6 +57,7 @@ extension WireReader {
         guard let task = DecodingChoices.Task(rawValue: taskByte) else {
             throw ProtocolError(.malformedFrame, "unknown task \(taskByte)")
         }
-        return DecodingChoices(beamSize: beam, initialPrompt: prompt, language: language, task: task)
+        return DecodingChoices(beamSize: beam, initialPrompt: prompt, language: language, task: task,
+                               wordTimestamps: try bool("word timestamps flag"))
     }
 }

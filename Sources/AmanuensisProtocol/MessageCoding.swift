@@ -120,7 +120,11 @@ extension DaemonMessage {
         }
         func segments(_ segments: [TranscriptionResult.Segment]) {
             w.u32(UInt32(segments.count))
-            for segment in segments { w.f64(segment.start); w.f64(segment.end); w.string(segment.text) }
+            for segment in segments {
+                w.f64(segment.start); w.f64(segment.end); w.string(segment.text)
+                w.u32(UInt32(segment.words.count))
+                for word in segment.words { w.string(word.word); w.f64(word.start); w.f64(word.end); w.f64(word.probability) }
+            }
         }
         switch self {
         case .welcome(let version, let daemon, let model):
@@ -174,9 +178,16 @@ extension DaemonMessage {
         }
         func segments() throws -> [TranscriptionResult.Segment] {
             let count = Int(try r.u32("segment count"))
-            guard count <= r.remaining / 20 else { throw ProtocolError(.malformedFrame, "\(count) segments cannot fit") }
+            guard count <= r.remaining / 24 else { throw ProtocolError(.malformedFrame, "\(count) segments cannot fit") }
             return try (0..<count).map { _ in
-                TranscriptionResult.Segment(start: try r.f64("start"), end: try r.f64("end"), text: try r.string("text"))
+                let start = try r.f64("start"), end = try r.f64("end"), text = try r.string("text")
+                let wordCount = Int(try r.u32("word count"))
+                guard wordCount <= r.remaining / 28 else { throw ProtocolError(.malformedFrame, "\(wordCount) words cannot fit") }
+                let words = try (0..<wordCount).map { _ in
+                    TranscriptionResult.Word(word: try r.string("word"), start: try r.f64("word start"), end: try r.f64("word end"),
+                                             probability: try r.f64("word probability"))
+                }
+                return TranscriptionResult.Segment(start: start, end: end, text: text, words: words)
             }
         }
         switch MessageType(rawValue: typeByte) {

@@ -5,15 +5,38 @@ public struct TranscriptionResult: Hashable, Sendable {
         public var start: Double
         public var end: Double
         public var text: String
+        /// When word timestamps were asked for.
+        public var words: [Word]
 
-        public init(start: Double, end: Double, text: String) {
+        public init(start: Double, end: Double, text: String, words: [Word] = []) {
             self.start = start
             self.end = end
             self.text = text
+            self.words = words
         }
 
         /// The text without Whisper's leading space (for subtitles).
         public var trimmedText: String { text.trimmingCharacters(in: " ") }
+    }
+
+    /// A word and its time: its text as in the segment's, with its leading
+    /// space and the punctuation merged into it, and the mean probability of
+    /// its tokens.
+    public struct Word: Hashable, Sendable {
+        public var word: String
+        public var start: Double
+        public var end: Double
+        public var probability: Double
+
+        public init(word: String, start: Double, end: Double, probability: Double) {
+            self.word = word
+            self.start = start
+            self.end = end
+            self.probability = probability
+        }
+
+        /// The word without Whisper's leading space (for subtitles).
+        public var trimmedWord: String { word.trimmingCharacters(in: " ") }
     }
 
     /// One node of the request's timing tree, keyed by its dotted path

@@ -20,7 +20,8 @@ struct ClientDelivery: JobDelivery {
     }
 
     private static func wire(_ segment: Segment) -> TranscriptionResult.Segment {
-        .init(start: segment.start, end: segment.end, text: segment.text)
+        .init(start: segment.start, end: segment.end, text: segment.text,
+              words: segment.words.map { .init(word: $0.word, start: $0.start, end: $0.end, probability: $0.probability) })
     }
 
     func finish(_ job: Job, _ outcome: JobOutcome) {

@@ -34,8 +34,16 @@ enum Formatting {
     }
 
     /// A segment's fields, `"start": s, "end": s, "text": t`, for an object.
+    /// With words, when the segment has them: objects `{word, start, end,
+    /// probability}`, faster-whisper's names.
     static func jsonFields(_ segment: TranscriptionResult.Segment) -> String {
-        "\"start\": \(fixed(segment.start, 2)), \"end\": \(fixed(segment.end, 2)), \"text\": \(json(segment.text))"
+        let fields = "\"start\": \(fixed(segment.start, 2)), \"end\": \(fixed(segment.end, 2)), \"text\": \(json(segment.text))"
+        guard !segment.words.isEmpty else { return fields }
+        let words = segment.words.map { word in
+            "{\"word\": \(json(word.word)), \"start\": \(fixed(word.start, 2)), \"end\": \(fixed(word.end, 2)), "
+                + "\"probability\": \(fixed(word.probability, 4))}"
+        }
+        return fields + ", \"words\": [\(words.joined(separator: ", "))]"
     }
 
     /// A result's fields, `"duration"`, `"language"` and

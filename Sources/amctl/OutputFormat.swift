@@ -8,7 +8,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     /// The extension of a file written in this format (`--output-dir`).
     var fileExtension: String { self == .text ? "txt" : rawValue }
 
-    func render(_ result: TranscriptionResult, file: String) -> String {
+    func render(_ result: TranscriptionResult, file: String, cues layout: SubtitleCues = SubtitleCues()) -> String {
         switch self {
         case .text:
             return result.text + "\n"
@@ -23,12 +23,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             }
             return object + "}\n"
         case .srt:
-            return result.segments.enumerated().map { index, segment in
-                "\(index + 1)\n\(Self.clock(segment.start, ",")) --> \(Self.clock(segment.end, ","))\n\(segment.trimmedText)\n\n"
+            return layout.cues(result).enumerated().map { index, cue in
+                "\(index + 1)\n\(Self.clock(cue.start, ",")) --> \(Self.clock(cue.end, ","))\n\(cue.lines.joined(separator: "\n"))\n\n"
             }.joined()
         case .vtt:
-            return "WEBVTT\n\n" + result.segments.map { segment in
-                "\(Self.clock(segment.start, ".")) --> \(Self.clock(segment.end, "."))\n\(segment.trimmedText)\n\n"
+            return "WEBVTT\n\n" + layout.cues(result).map { cue in
+                "\(Self.clock(cue.start, ".")) --> \(Self.clock(cue.end, "."))\n\(cue.lines.joined(separator: "\n"))\n\n"
             }.joined()
         }
     }

@@ -16,6 +16,7 @@ struct ResultWriter {
     let format: OutputFormat
     let inputs: Int
     let outputDirectory: String?
+    let cues: SubtitleCues
     private var openedArray = false
     /// Where the printed segments of the one input end (a request sent
     /// again after the daemon restarted reports its segments from the start,
@@ -25,10 +26,11 @@ struct ResultWriter {
     private var printedText = false
     private var heldSpaces = ""
 
-    init(format: OutputFormat, inputs: Int, outputDirectory: String?) {
+    init(format: OutputFormat, inputs: Int, outputDirectory: String?, cues: SubtitleCues = SubtitleCues()) {
         self.format = format
         self.inputs = inputs
         self.outputDirectory = outputDirectory
+        self.cues = cues
     }
 
     /// The file that `--output-dir` writes for `input`: its name without the
@@ -75,7 +77,7 @@ struct ResultWriter {
             return true
         }
         let name = input == "-" ? "stdin" : input
-        let rendered = format.render(result, file: name)
+        let rendered = format.render(result, file: name, cues: cues)
         if let outputDirectory {
             let path = Self.outputPath(for: input, in: outputDirectory, format: format)
             do { try Self.writeFile(path, rendered) } catch {

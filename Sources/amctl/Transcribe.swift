@@ -30,6 +30,16 @@ extension AmCtl {
         @Flag(help: "Decode without timestamps (one segment per 30 s window).")
         var noTimestamps = false
 
+        @Flag(help: "Time every word: JSON lists each segment's words with their start, end and probability.")
+        var wordTimestamps = false
+
+        @Option(help: ArgumentHelp("Subtitles: cut cues at words, at most this many characters a line (implies --word-timestamps).",
+                                   valueName: "n"))
+        var maxLineWidth: Int?
+
+        @Option(help: ArgumentHelp("Subtitles with --max-line-width: at most this many lines a cue (default 1).", valueName: "n"))
+        var maxLineCount: Int?
+
         @Flag(name: .shortAndLong, help: "Print the request's timing tree on standard error.")
         var verbose = false
 
@@ -46,6 +56,17 @@ extension AmCtl {
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("name at least one file, or - with --raw") }
+            if noTimestamps, wordTimestamps || maxLineWidth != nil {
+                throw ValidationError("word timestamps need the segments' timestamps: not with --no-timestamps")
+            }
+            if let maxLineWidth, maxLineWidth < 1 { throw ValidationError("--max-line-width must be at least 1") }
+            if let maxLineCount {
+                guard maxLineWidth != nil else { throw ValidationError("--max-line-count needs --max-line-width") }
+                guard maxLineCount >= 1 else { throw ValidationError("--max-line-count must be at least 1") }
+            }
+            if maxLineWidth != nil, format != .srt, format != .vtt {
+                throw ValidationError("--max-line-width shapes subtitles: use it with -f srt or -f vtt")
+            }
             if let raw {
                 _ = try parsedRaw(raw)
                 guard files == ["-"] else { throw ValidationError("with --raw, give - (standard input) as the only file") }
@@ -79,7 +100,8 @@ extension AmCtl {
 
         func run() throws {
             var client = try DaemonClient.connect(connection)
-            var writer = ResultWriter(format: format, inputs: files.count, outputDirectory: outputDir)
+            var writer = ResultWriter(format: format, inputs: files.count, outputDirectory: outputDir,
+                                      cues: SubtitleCues(maximumLineWidth: maxLineWidth, maximumLines: maxLineCount ?? 1))
             defer { writer.finish() }
             if raw != nil {
                 try transcribeStandardInput(client: &client, writer: &writer)
@@ -98,7 +120,13 @@ extension AmCtl {
         private func request(_ id: UInt32, source: TranscribeRequest.Source) -> TranscribeRequest {
             TranscribeRequest(requestID: id, source: source, timing: verbose || format == .json,
                               withoutTimestamps: noTimestamps, priority: raw == nil ? .automatic : .interactive,
-                              decoding: decoding.choices)
+                              decoding: choices)
+        }
+
+        private var choices: DecodingChoices {
+            var choices = decoding.choices
+            choices.wordTimestamps = wordTimestamps || maxLineWidth != nil
+            return choices
         }
 
         /// What `-v` adds on standard error after a result.

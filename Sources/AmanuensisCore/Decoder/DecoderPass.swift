@@ -12,6 +12,9 @@ public struct DecoderStep {
     let logitRows: [Int]
     /// Threads for the vocabulary projection when the step runs alone.
     public let projectionThreads: Int
+    /// The row of the state's alignment scores the step's first row
+    /// writes to; nil: the step keeps no scores.
+    var alignmentRow: Int? = nil
 
     public var rows: Int { tokens.count }
     var perSequence: Int { tokens.count / sequences }
@@ -198,6 +201,10 @@ public final class DecoderPass {
             for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
                 kernels.dot_rows_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
                                    min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
+            }
+            if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
+                let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
+                target.update(from: scores.pointer, count: rows * positions)
             }
             kernels.softmax_rows(scores.pointer, rows, positions, positions)
             kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores.pointer,

@@ -18,17 +18,30 @@ public final class DecoderState {
     private let crossKeyValues: [HalfBuffer]
     /// `[rows, vocabulary]`: the logits of the rows a step asked for.
     let logits: FloatBuffer
+    /// The alignment heads, and for each, `[textPositions, audioPositions]`
+    /// of its cross-attention scores before the softmax, written by steps
+    /// that ask (`DecoderStep.alignmentRow`). Mapped, not filled: only
+    /// requests for word timestamps make it resident, and give it back.
+    let alignmentHeads: [AlignmentHead]
+    let alignmentScores: FloatBuffer
 
-    init(dimensions d: WhisperDimensions, maximumSequences: Int) {
+    init(dimensions d: WhisperDimensions, maximumSequences: Int, alignmentHeads: [AlignmentHead] = []) {
         dimensions = d
         self.maximumSequences = maximumSequences
         cache = KeyValueCache(layers: d.decoderLayers, sequences: maximumSequences, positions: d.textPositions, width: d.width)
         crossKeyValues = (0..<d.decoderLayers).map { _ in HalfBuffer(count: d.audioPositions * 2 * d.width) }
         // Resident as written: a greedy search writes one or two rows.
         logits = FloatBuffer(count: 2 * maximumSequences * d.vocabularySize, paging: .onTouch)
+        self.alignmentHeads = alignmentHeads
+        alignmentScores = FloatBuffer(count: alignmentHeads.count * d.textPositions * d.audioPositions, paging: .onTouch)
     }
 
-    var bytes: Int { crossKeyValues.reduce(cache.bytes + logits.bytes) { $0 + $1.bytes } }
+    var bytes: Int { crossKeyValues.reduce(cache.bytes + logits.bytes + alignmentScores.bytes) { $0 + $1.bytes } }
+
+    /// Where the scores of `layer`'s `head` go in `alignmentScores`, if it is an alignment head.
+    func alignmentSlot(layer: Int, head: Int) -> Int? {
+        alignmentHeads.firstIndex(of: AlignmentHead(layer: layer, head: head))
+    }
 
     /// Stores the cross-attention keys and values of the window `encoder`
     /// has just encoded, each layer's by head in float16. After this the
@@ -61,6 +74,9 @@ public final class DecoderState {
         cache.release(sequencesFrom: sequences)
         logits.discard(after: 2 * sequences * dimensions.vocabularySize)
     }
+
+    /// Gives back the memory word timestamps made resident.
+    func releaseAlignment() { alignmentScores.discard(after: 0) }
 
     /// Bytes resident in what sequences from `sequences` on use.
     func residentBytes(sequencesFrom sequences: Int) -> Int {

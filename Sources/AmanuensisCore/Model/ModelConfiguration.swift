@@ -10,11 +10,15 @@ struct ModelConfiguration: Decodable, Sendable {
     /// The language tokens, for multilingual models (in English-only ones
     /// the list is meaningless, and not read).
     let languageIds: [Int]?
+    /// (decoder layer, head) pairs whose cross-attention follows the words
+    /// in time: what word timestamps are read from.
+    let alignmentHeads: [[Int]]?
 
     enum CodingKeys: String, CodingKey {
         case suppressIds = "suppress_ids"
         case suppressIdsBegin = "suppress_ids_begin"
         case languageIds = "lang_ids"
+        case alignmentHeads = "alignment_heads"
     }
 
     static func load(_ url: URL, vocabularySize: Int) throws -> ModelConfiguration {

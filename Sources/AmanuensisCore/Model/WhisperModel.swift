@@ -13,6 +13,9 @@ public final class WhisperModel: Sendable {
     public let computeType: ComputeType
     /// What the model can be told to transcribe, or detects.
     public let languages: Languages
+    /// The cross-attention heads word timestamps are read from; empty when
+    /// config.json names none (then there are no word timestamps).
+    public let alignmentHeads: [AlignmentHead]
     let weights: WhisperWeights
     let configuration: ModelConfiguration
 
@@ -46,6 +49,13 @@ public final class WhisperModel: Sendable {
             languages = try Languages(ids: ids, vocabulary: tokens, file: configurationFile.path)
         } else {
             languages = .englishOnly
+        }
+        let shape = weights.dimensions
+        alignmentHeads = try (configuration.alignmentHeads ?? []).map { pair in
+            guard pair.count == 2, (0..<shape.decoderLayers).contains(pair[0]), (0..<shape.heads).contains(pair[1]) else {
+                throw ModelError(.malformed, file: configurationFile.path, "alignment head \(pair) is not a (layer, head) of the decoder")
+            }
+            return AlignmentHead(layer: pair[0], head: pair[1])
         }
     }
 

@@ -46,6 +46,9 @@ public struct DecodingOptions: Hashable, Sendable {
     public var suppressBlank = true
     /// Decode without timestamp tokens (one segment per window).
     public var withoutTimestamps = false
+    /// Time every word, from the cross-attention of the alignment heads
+    /// (faster-whisper's `word_timestamps`); off, it costs nothing.
+    public var wordTimestamps = false
     /// Seed for sampling at temperatures above 0: the same input and seed give
     /// the same transcript.
     public var seed: UInt64 = 0
@@ -70,6 +73,7 @@ public struct DecodingOptions: Hashable, Sendable {
         try check(!temperatures.isEmpty && temperatures.allSatisfy { $0 >= 0 && $0 <= 2 },
                   "temperatures must be a non-empty list of values in [0, 2]")
         try check(maximumInitialTimestamp >= 0 && maximumInitialTimestamp <= 30, "the maximum initial timestamp must be 0 to 30 s")
+        try check(!(wordTimestamps && withoutTimestamps), "word timestamps need the segments' timestamps: not with no timestamps")
     }
 
     /// `validate()`, and what `model` can do: a language it knows, and
@@ -86,6 +90,9 @@ public struct DecodingOptions: Hashable, Sendable {
         }
         if task == .translate, !languages.isMultilingual {
             throw DecodingError(.unsupportedLanguage, "model \(model.name) is English-only; it cannot translate")
+        }
+        if wordTimestamps, model.alignmentHeads.isEmpty {
+            throw DecodingError(.invalidOptions, "model \(model.name) names no alignment heads in its config.json: no word timestamps")
         }
     }
 }

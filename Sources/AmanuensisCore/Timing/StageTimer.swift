@@ -9,7 +9,7 @@ public struct StageTimer: Sendable {
     /// The stages the pipeline measures itself; the daemon adds queue,
     /// audio and total around them.
     public enum Stage: Int, CaseIterable, Sendable {
-        case mel, encoder, encoderConvolution, encoderBlocks, language, decoder, postprocess
+        case mel, encoder, encoderConvolution, encoderBlocks, language, decoder, alignment, postprocess
     }
 
     /// One 30 s window of a long-form request.

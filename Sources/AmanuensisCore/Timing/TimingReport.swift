@@ -12,6 +12,7 @@
 ///     total.language              language detection (only when it ran)
 ///     total.decoder               decoder (count: decodes; tokens, ms per token)
 ///     total.decoder.window.N      window N (long-form only; seek, tokens)
+///     total.alignment             word timestamps (only when asked for)
 ///     total.postprocess           segments and text
 ///
 /// A child's time never exceeds its parent's.
@@ -78,6 +79,9 @@ public struct TimingReport: Sendable, Equatable {
                 entries.append(Entry(path: "total.decoder.window.\(index)", milliseconds: ms(window.decoder), count: 1,
                                      extras: [("seek_s", seconds(window)), ("tokens", Double(window.tokens))]))
             }
+        }
+        if timer.count(.alignment) > 0 {
+            entries.append(Entry(path: "total.alignment", milliseconds: ms(timer.duration(.alignment)), count: timer.count(.alignment)))
         }
         entries.append(Entry(path: "total.postprocess", milliseconds: ms(timer.duration(.postprocess)),
                              count: timer.count(.postprocess), extras: []))

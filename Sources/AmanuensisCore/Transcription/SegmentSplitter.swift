@@ -5,15 +5,25 @@ struct SegmentSplitter {
     let special: SpecialTokens
 
     struct Piece {
-        let start: Double
-        let end: Double
+        var start: Double
+        var end: Double
         let tokens: ArraySlice<Int>
+        /// When word timestamps are asked for (`WordTimestamps`).
+        var words: [Word] = []
+    }
+
+    struct Split {
+        var pieces: [Piece]
+        /// The frame the next window starts at.
+        var nextSeek: Int
+        /// Whether the text ended with one timestamp: then nothing of the
+        /// window is left unfinished.
+        let singleTimestampEnding: Bool
     }
 
     /// - Parameters:
     ///   - seek: the window's first frame; `frames`: its content frames.
-    /// - Returns: the pieces and the frame the next window starts at.
-    func split(_ tokens: [Int], seek: Int, frames: Int) -> (pieces: [Piece], nextSeek: Int) {
+    func split(_ tokens: [Int], seek: Int, frames: Int) -> Split {
         let begin = special.timestampBegin
         let step = SpecialTokens.timestampSeconds
         let offset = Double(seek) / Double(AudioConstants.framesPerSecond)
@@ -25,7 +35,8 @@ struct SegmentSplitter {
             // One segment for the window; it ends at its last timestamp, if any.
             var duration = Double(frames) / Double(AudioConstants.framesPerSecond)
             if let last = tokens.last(where: isTimestamp), last != begin { duration = Double(last - begin) * step }
-            return ([Piece(start: offset, end: offset + duration, tokens: tokens[...])], seek + frames)
+            return Split(pieces: [Piece(start: offset, end: offset + duration, tokens: tokens[...])], nextSeek: seek + frames,
+                         singleTimestampEnding: singleTimestampEnding)
         }
         if singleTimestampEnding { cuts.append(tokens.count) }
         var pieces: [Piece] = []
@@ -41,6 +52,6 @@ struct SegmentSplitter {
         let nextSeek = singleTimestampEnding
             ? seek + frames
             : seek + (tokens[from - 1] - begin) * AudioConstants.framesPerTimestamp
-        return (pieces, nextSeek)
+        return Split(pieces: pieces, nextSeek: nextSeek, singleTimestampEnding: singleTimestampEnding)
     }
 }

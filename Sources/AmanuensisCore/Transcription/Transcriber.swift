@@ -39,7 +39,7 @@ public final class Transcriber {
         self.encoders = encoders ?? ownEncoder!
         self.steps = steps ?? ownPass!
         ownBytes = (ownEncoder?.bytes ?? 0) + (ownPass?.bytes ?? 0)
-        state = DecoderState(dimensions: d, maximumSequences: DecodingOptions.maximumSequences)
+        state = DecoderState(dimensions: d, maximumSequences: DecodingOptions.maximumSequences, alignmentHeads: model.alignmentHeads)
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
     }
 
@@ -75,7 +75,11 @@ public final class Transcriber {
         // fell back, give their extra sequences' pages back when done: kept,
         // every stream would in time hold `bestOf` sequences of cache.
         let usual = self.options.beamSize
-        defer { if options.sequences > usual { state.release(sequencesFrom: usual) } }
+        defer {
+            if options.sequences > usual { state.release(sequencesFrom: usual) }
+            if options.wordTimestamps { state.releaseAlignment() }
+        }
+        var words = WordTimestamps(splitter: WordSplitter(tokenizer: model.tokenizer))
         let samples = audio.samples
         let contentFrames = LogMelSpectrogram.contentFrames(sampleCount: samples.count)
         var statistics = TranscriptionStatistics(
@@ -149,10 +153,15 @@ public final class Transcriber {
                 seek += frames
                 continue
             }
-            started = statistics.timer.begin()
-            let (pieces, nextSeek) = plan.splitter.split(prefix + result.tokens, seek: seek, frames: frames)
+            var split = plan.splitter.split(prefix + result.tokens, seek: seek, frames: frames)
             prefix = []
-            for piece in pieces {
+            if options.wordTimestamps {
+                started = statistics.timer.begin()
+                try align(&split, words: &words, plan: plan, seek: seek, frames: frames)
+                statistics.timer.end(.alignment, started)
+            }
+            started = statistics.timer.begin()
+            for piece in split.pieces {
                 let text = model.tokenizer.decode(piece.tokens)
                 guard piece.start != piece.end, !text.trimmingWhitespace.isEmpty else { continue }
                 history += piece.tokens
@@ -162,17 +171,36 @@ public final class Transcriber {
                 segments.append(Segment(
                     start: min(piece.start, end), end: end, text: text, tokens: Array(piece.tokens),
                     temperature: result.temperature, averageLogProbability: result.averageLogProbability,
-                    noSpeechProbability: result.noSpeechProbability))
+                    noSpeechProbability: result.noSpeechProbability, words: piece.words))
             }
             if !options.conditionOnPreviousText || result.temperature > options.promptResetOnTemperature {
                 promptResetSince = history.count
             }
-            seek = nextSeek
+            seek = split.nextSeek
             statistics.timer.end(.postprocess, started)
         }
         _ = progress?(total, total, segments)
         return Transcript(segments: segments, duration: audio.duration, language: plan.language?.code,
                           languageProbability: plan.language?.probability ?? 0, statistics: statistics)
+    }
+}
+
+extension Transcriber {
+    /// Times the words of a window's pieces; then, as faster-whisper does,
+    /// the next window starts at the last word's end unless the text ended
+    /// with a single timestamp.
+    private func align(_ split: inout SegmentSplitter.Split, words: inout WordTimestamps, plan: DecodingPlan, seek: Int,
+                       frames: Int) throws {
+        let endOfText = model.tokenizer.special.endOfText
+        let text = split.pieces.flatMap { $0.tokens.filter { $0 < endOfText } }
+        let offset = Double(seek) / Double(AudioConstants.framesPerSecond)
+        let alignment = try ComputeThreads.singleThreaded {
+            try plan.search.align(startSequence: plan.startSequence, text: text, contentFrames: frames)
+        }
+        words.assign(&split.pieces, alignment: alignment, text: text, language: plan.language?.code, offset: offset)
+        if !split.singleTimestampEnding, let end = WordTimestamps.end(of: split.pieces), end > offset {
+            split.nextSeek = Int((end * Double(AudioConstants.framesPerSecond)).rounded(.toNearestOrEven))
+        }
     }
 }
 
@@ -213,9 +241,13 @@ private struct DecodingPlan {
     /// then the start-of-transcript sequence, then `<|notimestamps|>` if asked.
     /// With a forced prefix, fewer previous tokens fit: the prefix and
     /// `Continuation.maximumPrefix` new tokens keep their room.
+    /// The start-of-transcript sequence in the window's language and task.
+    var startSequence: [Int] {
+        model.tokenizer.special.startSequence(language: language.flatMap { model.languages.token($0.code) }, task: options.task)
+    }
+
     func makePrompt(previous: ArraySlice<Int>, prefix: Int = 0) throws -> (tokens: [Int], startIndex: Int) {
         let special = model.tokenizer.special
-        let startSequence = special.startSequence(language: language.flatMap { model.languages.token($0.code) }, task: options.task)
         var tokens: [Int] = []
         let room = min(model.dimensions.textPositions / 2 - 1,
                        model.dimensions.textPositions - Continuation.maximumPrefix - prefix - startSequence.count - 2)

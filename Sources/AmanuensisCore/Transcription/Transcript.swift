@@ -10,6 +10,8 @@ public struct Segment: Hashable, Sendable, Codable {
     public let temperature: Double
     public let averageLogProbability: Double
     public let noSpeechProbability: Double
+    /// Its words with their times, when word timestamps were asked for.
+    public let words: [Word]
 }
 
 /// The result of transcribing one input.

@@ -10,20 +10,19 @@ public enum RequestOptions {
     /// `badRequest` error names what is wrong.
     public static func decodingOptions(for request: TranscribeRequest, defaults: DecodingOptions,
                                        model: WhisperModel) throws -> DecodingOptions {
-        var options = try decodingOptions(request.decoding, defaults: defaults, model: model)
-        options.withoutTimestamps = request.withoutTimestamps
-        return options
+        try decodingOptions(request.decoding, withoutTimestamps: request.withoutTimestamps, defaults: defaults, model: model)
     }
 
     /// A dictation's: always with timestamps, which place its commits.
     public static func decodingOptions(for request: DictateRequest, defaults: DecodingOptions,
                                        model: WhisperModel) throws -> DecodingOptions {
-        var options = try decodingOptions(request.decoding, defaults: defaults, model: model)
-        options.withoutTimestamps = false
-        return options
+        guard !request.decoding.wordTimestamps else {
+            throw ProtocolError(.badRequest, "word timestamps are for transcriptions; a dictation's commits carry their times")
+        }
+        return try decodingOptions(request.decoding, withoutTimestamps: false, defaults: defaults, model: model)
     }
 
-    private static func decodingOptions(_ choices: DecodingChoices, defaults: DecodingOptions,
+    private static func decodingOptions(_ choices: DecodingChoices, withoutTimestamps: Bool, defaults: DecodingOptions,
                                         model: WhisperModel) throws -> DecodingOptions {
         let promptBytes = choices.initialPrompt.utf8.count
         guard promptBytes <= DecodingChoices.maximumPromptBytes else {
@@ -45,6 +44,8 @@ public enum RequestOptions {
         case .transcribe: options.task = .transcribe
         case .translate: options.task = .translate
         }
+        options.wordTimestamps = choices.wordTimestamps
+        options.withoutTimestamps = withoutTimestamps
         do { try options.validate(for: model) } catch { throw ProtocolError(describing: error) }
         return options
     }

@@ -17,7 +17,7 @@ import Testing
         return try segments.map { start, end, text in
             Segment(start: start, end: end, text: text,
                     tokens: [begin + Int(start / 0.02)] + (try tokenizer.encode(text)) + [begin + Int(end / 0.02)],
-                    temperature: 0, averageLogProbability: 0, noSpeechProbability: 0)
+                    temperature: 0, averageLogProbability: 0, noSpeechProbability: 0, words: [])
         }
     }
 
