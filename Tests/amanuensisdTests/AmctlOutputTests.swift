@@ -85,4 +85,35 @@ import Testing
         #expect(clash.status == 2 && clash.standardError.contains("would both be written to"), "\(clash.standardError)")
         #expect(daemon.stop() == 0)
     }
+
+    /// Word timestamps: each JSON segment lists its words, which make up its
+    /// text; subtitles cut at words keep every line within the width.
+    @Test func wordsAreListedInJSONAndCutSubtitles() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let json = try daemon.amctl(["transcribe", "-f", "json", "--word-timestamps", Samples.jfk])
+        #expect(json.status == 0, "\(json.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let segments = try #require(object["segments"] as? [[String: Any]])
+        for segment in segments {
+            let words = try #require(segment["words"] as? [[String: Any]], "\(segment)")
+            #expect(words.compactMap { $0["word"] as? String }.joined() == segment["text"] as? String)
+            #expect(words.allSatisfy { ($0["start"] as? Double ?? -1) <= ($0["end"] as? Double ?? -2) && $0["probability"] is Double })
+        }
+
+        let srt = try daemon.amctl(["transcribe", "-f", "srt", "--max-line-width", "20", "--max-line-count", "2", Samples.jfk])
+        #expect(srt.status == 0, "\(srt.standardError)")
+        let cues = srt.standardOutput.split(separator: "\n\n").map { $0.split(separator: "\n") }
+        #expect(cues.count > 2, "cut into more cues than the two segments: \(srt.standardOutput)")
+        for cue in cues {
+            #expect(cue.count >= 3 && cue.count <= 4, "an index, a time and one or two lines: \(cue)")
+            #expect(cue.dropFirst(2).allSatisfy { $0.count <= 20 }, "\(cue)")
+        }
+        let words = cues.flatMap { $0.dropFirst(2).flatMap { $0.split(separator: " ") } }.joined(separator: " ")
+        #expect(words == Samples.jfkText)
+
+        let refused = try daemon.amctl(["transcribe", "--word-timestamps", "--no-timestamps", Samples.jfk])
+        #expect(refused.status == 2 && refused.standardError.contains("not with --no-timestamps"), "\(refused.standardError)")
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -2,8 +2,11 @@
 translation with the multilingual base model, for the Swift tests.
 
 Regenerate (from the repo root):
-    Tools/multilingual/make-clips.sh
+    Tools/multilingual/make-clips.sh && Tools/multilingual/fetch-recordings.sh
     Tools/reference/setup-venv.sh && .venv-reference/bin/python Tools/reference/languages.py
+
+(--only DIR ... remakes the rows of those clip directories' clips alone and
+keeps the others; --no-english leaves the English fixture as it is.)
 
 Loads Whisper base from a CTranslate2 model directory with
 WhisperModel(dir, device="cpu", compute_type="float32", cpu_threads=2); every
@@ -12,8 +15,9 @@ decode is greedy (beam_size=1) with faster-whisper's other defaults
 
 Writes, one JSON object per line:
   Tests/Fixtures/faster-whisper-base-multilingual.jsonl: every clip of
-    Tools/multilingual/clips.tsv (audio from make-clips.sh, checked by its
-    sha256): id, file, language (the clip's), sha256; detected and
+    Tools/multilingual/clips.tsv (speech synthesized by make-clips.sh) and
+    of Tools/multilingual/recordings.tsv (real speech, fetch-recordings.sh),
+    each checked by its sha256: id, file, language (the clip's), sha256; detected and
     probability (language=None: info.language, info.language_probability);
     text (language=None), text_given (the clip's language given) and
     translation (task="translate", the clip's language given).
@@ -61,25 +65,39 @@ def transcribe(model, path, **options):
     return "".join(s.text for s in segments), info
 
 
-def multilingual(model, clips_dir, out):
-    clips = [json.loads(line) for line in (clips_dir / "manifest.jsonl").read_text().splitlines() if line.strip()]
+def manifest(clips_dir):
+    return [dict(json.loads(line), dir=clips_dir) for line in (clips_dir / "manifest.jsonl").read_text().splitlines() if line.strip()]
+
+
+def multilingual(model, clip_dirs, only, out):
+    clips = [clip for clips_dir in clip_dirs for clip in manifest(clips_dir)]
+    kept = {}
+    if only and out.exists():
+        kept = {row["id"]: row for row in map(json.loads, out.read_text().splitlines())}
     errors, totals = {}, {}
+    rows = []
+    for clip in clips:
+        if only and clip["dir"] not in only:
+            if clip["id"] in kept:
+                rows.append(kept[clip["id"]])
+            continue
+        path = clip["dir"] / clip["file"]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert digest == clip["sha256"], f"{path}: not the audio the manifest names"
+        text, info = transcribe(model, path)
+        given, _ = transcribe(model, path, language=clip["language"])
+        translation, _ = transcribe(model, path, language=clip["language"], task="translate")
+        row = {"id": clip["id"], "file": clip["file"], "language": clip["language"], "sha256": digest,
+               "detected": info.language, "probability": info.language_probability,
+               "text": text, "text_given": given, "translation": translation}
+        rows.append(row)
+        reference = words(clip["text"])
+        errors[clip["language"]] = errors.get(clip["language"], 0) + edit_distance(reference, words(text))
+        totals[clip["language"]] = totals.get(clip["language"], 0) + len(reference)
+        print(f"  {clip['id']}: {info.language} {info.language_probability:.3f} {text!r} / {translation!r}", flush=True)
     with open(out, "w", encoding="utf-8") as f:
-        for clip in clips:
-            path = clips_dir / clip["file"]
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            assert digest == clip["sha256"], f"{path}: not the audio the manifest names"
-            text, info = transcribe(model, path)
-            given, _ = transcribe(model, path, language=clip["language"])
-            translation, _ = transcribe(model, path, language=clip["language"], task="translate")
-            row = {"id": clip["id"], "file": clip["file"], "language": clip["language"], "sha256": digest,
-                   "detected": info.language, "probability": info.language_probability,
-                   "text": text, "text_given": given, "translation": translation}
+        for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            reference = words(clip["text"])
-            errors[clip["language"]] = errors.get(clip["language"], 0) + edit_distance(reference, words(text))
-            totals[clip["language"]] = totals.get(clip["language"], 0) + len(reference)
-            print(f"  {clip['id']}: {info.language} {info.language_probability:.3f} {text!r} / {translation!r}", flush=True)
     for language in sorted(totals):
         print(f"  WER {language}: {errors[language]}/{totals[language]} = {errors[language] / totals[language]:.4f}")
 
@@ -99,15 +117,19 @@ def english(model, manifest, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="/var/lib/amanuensis/models/base")
-    ap.add_argument("--clips", default=str(REPO / ".build-corpus/multilingual"))
+    ap.add_argument("--clips", nargs="+", default=[str(REPO / ".build-corpus/multilingual"), str(REPO / ".build-corpus/recordings")])
+    ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--no-english", action="store_true")
     ap.add_argument("--manifest", default=str(REPO / "../shared/corpus/manifest.jsonl"))
     ap.add_argument("--out-dir", default=str(REPO / "Tests/Fixtures"))
     args = ap.parse_args()
     print(f"faster-whisper {faster_whisper.__version__}, ctranslate2 {ctranslate2.__version__}")
     model = WhisperModel(args.model, device="cpu", compute_type="float32", cpu_threads=2)
     out_dir = Path(args.out_dir)
-    multilingual(model, Path(args.clips), out_dir / "faster-whisper-base-multilingual.jsonl")
-    english(model, Path(args.manifest).resolve(), out_dir / "faster-whisper-base-english.jsonl")
+    only = {Path(d) for d in args.only}
+    multilingual(model, [Path(d) for d in args.clips], only, out_dir / "faster-whisper-base-multilingual.jsonl")
+    if not args.no_english:
+        english(model, Path(args.manifest).resolve(), out_dir / "faster-whisper-base-english.jsonl")
 
 
 if __name__ == "__main__":

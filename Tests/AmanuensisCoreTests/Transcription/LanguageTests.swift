@@ -76,37 +76,6 @@ import Testing
         #expect(translations.agreement >= 0.9)
     }
 
-    /// faster-whisper's readings of the English corpus with base, the
-    /// language detected: English every time, as sure as it is, the same text.
-    @Test func theEnglishCorpusIsDetectedAndTranscribedAsFasterWhisperDoes() throws {
-        struct Reading: Decodable {
-            let file: String
-            let detected: String
-            let probability: Double
-            let text: String
-        }
-        let readings = try Corpus.lines(TestPaths.repositoryFixtures.appendingPathComponent("faster-whisper-base-english.jsonl"),
-                                        as: Reading.self)
-        try Corpus.requireCorpus()
-        let transcriber = try Transcriber(model: try SharedModels.base.get())
-        var tally = Tally()
-        var detection: [String] = []
-        for reading in readings {
-            let transcript = try transcriber.transcribe(try AudioFileDecoder.decode(path: TestPaths.corpus.appendingPathComponent(reading.file).path))
-            if transcript.language != reading.detected || abs(transcript.languageProbability - reading.probability) > 0.02 {
-                detection.append("\(reading.file): ours \(transcript.language ?? "none") \(transcript.languageProbability), "
-                                 + "theirs \(reading.detected) \(reading.probability)")
-            }
-            tally.add(transcript.text, reading.text, name: reading.file)
-        }
-        print("English corpus, base: detection differs on \(detection.count) of \(tally.clips) clips; "
-              + "text identical on \(tally.identical)/\(tally.clips)")
-        for line in detection { print("  " + line) }
-        for difference in tally.differences { print(difference) }
-        #expect(detection.isEmpty)
-        #expect(tally.agreement >= 0.95)
-    }
-
     /// What a model cannot do is refused when the transcriber is made or the
     /// call begins, before any audio is looked at.
     @Test(arguments: [("base", "xx" as String?, DecodingTask.transcribe, "unknown language 'xx'"),
