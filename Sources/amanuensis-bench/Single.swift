@@ -22,6 +22,12 @@ extension Bench {
         @Option(help: "Beam size (1 = greedy).")
         var beamSize = 1
 
+        @Flag(help: "Time every word (the report's total.alignment is its cost).")
+        var wordTimestamps = false
+
+        @Option(help: ArgumentHelp("The spoken language, or auto to detect it (multilingual models).", valueName: "code"))
+        var language: String?
+
         @Argument(help: "Audio files.", completion: .file())
         var files: [String]
 
@@ -36,6 +42,8 @@ extension Bench {
             let loadTime = ContinuousClock.now - loadStarted
             var options = DecodingOptions()
             options.beamSize = beamSize
+            options.wordTimestamps = wordTimestamps
+            options.language = language == "auto" ? nil : language
             let transcriber = try Transcriber(model: whisper, options: options)
             transcriber.decodesInParallel = parallelDecoding
             var results: [FileResult] = []
@@ -51,7 +59,8 @@ extension Bench {
                     walls.append((ContinuousClock.now - started).milliseconds)
                     let report = TimingReport(total: ContinuousClock.now - started, queue: .zero, audio: .zero,
                                               stages: timed.statistics.timer)
-                    for entry in report.entries where TimingReport.stagePaths.contains(entry.path) {
+                    // Every stage, the optional ones (language, alignment) too; not each window's.
+                    for entry in report.entries where !entry.path.contains(".window.") {
                         stages[entry.path, default: []].append(entry.milliseconds)
                     }
                 }

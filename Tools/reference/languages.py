@@ -20,7 +20,10 @@ Writes, one JSON object per line:
     each checked by its sha256: id, file, language (the clip's), sha256; detected and
     probability (language=None: info.language, info.language_probability);
     text (language=None), text_given (the clip's language given) and
-    translation (task="translate", the clip's language given).
+    translation (task="translate", the clip's language given), each with the
+    highest temperature its segments were decoded at (temperature,
+    temperature_given, temperature_translation): above 0, the text was
+    sampled, with CTranslate2's random numbers.
   Tests/Fixtures/faster-whisper-base-english.jsonl: every clip of
     ../shared/corpus/manifest.jsonl of kind "wav16k" or "derived": file,
     detected, probability, text (language=None).
@@ -62,7 +65,8 @@ def edit_distance(ref, hyp):
 def transcribe(model, path, **options):
     ctranslate2.set_random_seed(0)
     segments, info = model.transcribe(str(path), beam_size=1, **options)
-    return "".join(s.text for s in segments), info
+    segments = list(segments)
+    return "".join(s.text for s in segments), info, max((s.temperature for s in segments), default=0.0)
 
 
 def manifest(clips_dir):
@@ -84,12 +88,13 @@ def multilingual(model, clip_dirs, only, out):
         path = clip["dir"] / clip["file"]
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert digest == clip["sha256"], f"{path}: not the audio the manifest names"
-        text, info = transcribe(model, path)
-        given, _ = transcribe(model, path, language=clip["language"])
-        translation, _ = transcribe(model, path, language=clip["language"], task="translate")
+        text, info, temperature = transcribe(model, path)
+        given, _, temperature_given = transcribe(model, path, language=clip["language"])
+        translation, _, temperature_translation = transcribe(model, path, language=clip["language"], task="translate")
         row = {"id": clip["id"], "file": clip["file"], "language": clip["language"], "sha256": digest,
                "detected": info.language, "probability": info.language_probability,
-               "text": text, "text_given": given, "translation": translation}
+               "text": text, "temperature": temperature, "text_given": given, "temperature_given": temperature_given,
+               "translation": translation, "temperature_translation": temperature_translation}
         rows.append(row)
         reference = words(clip["text"])
         errors[clip["language"]] = errors.get(clip["language"], 0) + edit_distance(reference, words(text))
@@ -108,7 +113,7 @@ def english(model, manifest, out):
     clips = sorted((c for c in clips if c["kind"] in KINDS), key=lambda c: c["file"])
     with open(out, "w", encoding="utf-8") as f:
         for clip in clips:
-            text, info = transcribe(model, corpus / clip["file"])
+            text, info, _ = transcribe(model, corpus / clip["file"])
             row = {"file": clip["file"], "detected": info.language, "probability": info.language_probability, "text": text}
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             print(f"  {clip['file']}: {info.language} {info.language_probability:.3f} {text!r}", flush=True)

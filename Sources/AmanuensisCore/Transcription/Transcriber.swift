@@ -109,23 +109,27 @@ public final class Transcriber {
             statistics.windows += 1
             let hop = AudioConstants.hopLength
             let quiet = prefix.isEmpty && plan.silence.isQuiet(samples[(seek * hop)..<min((seek + frames) * hop, samples.count)])
-            // A quiet window is not decoded; the first is still heard when
-            // the language is to be detected from it.
-            if quiet, plan.language != nil {
-                statistics.silentWindows[.quiet, default: 0] += 1
-                seek += frames
-                continue
+            /// The window's `count` frames from `seek`, encoded into the decoder's state.
+            func encode(_ count: Int) throws -> Duration {
+                started = statistics.timer.begin()
+                features.window(of: samples, start: seek, count: count, maximum: maximum, into: melWindow.pointer)
+                statistics.timer.end(.mel, started)
+                started = statistics.timer.begin()
+                try encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
+                    try encoder.encode(mel: melWindow.pointer, timer: &statistics.timer, isCancelled: isCancelled)
+                    state.storeCrossAttention(of: encoder)
+                }
+                return statistics.timer.end(.encoder, started)
             }
-            started = statistics.timer.begin()
-            features.window(of: samples, start: seek, count: frames, maximum: maximum, into: melWindow.pointer)
-            statistics.timer.end(.mel, started)
-            started = statistics.timer.begin()
-            try encoders.withEncoder(threads: sharesCores ? 1 : ComputeThreads.available) { encoder in
-                try encoder.encode(mel: melWindow.pointer, timer: &statistics.timer, isCancelled: isCancelled)
-                state.storeCrossAttention(of: encoder)
-            }
-            let encoding = statistics.timer.end(.encoder, started)
+            var encoding: Duration?
             if plan.language == nil {
+                // faster-whisper detects on the first 3000 frames it computed:
+                // of audio shorter than a window, one more than the window it
+                // decodes (the frame after the audio). That window is heard
+                // on its own, and the first window is heard even when quiet.
+                let heard = min(AudioConstants.framesPerWindow, contentFrames - seek + 1)
+                let detectionEncoding = try encode(heard)
+                if heard == frames { encoding = detectionEncoding }
                 started = statistics.timer.begin()
                 plan.language = try ComputeThreads.singleThreaded { try plan.search.detectLanguage(model.languages) }
                 statistics.timer.end(.language, started)
@@ -135,6 +139,7 @@ public final class Transcriber {
                 seek += frames
                 continue
             }
+            let windowEncoding = try encoding ?? encode(frames)
 
             let prompt = try plan.makePrompt(previous: history[promptResetSince...], prefix: prefix.count)
             let tokensBefore = statistics.timer.tokens
@@ -146,7 +151,7 @@ public final class Transcriber {
                 return (result, prefix.isEmpty ? try plan.judge(result, prompt: prompt) : .speech)
             }
             let decoding = statistics.timer.end(.decoder, started)
-            statistics.timer.addWindow(.init(seek: seek, encoder: encoding, decoder: decoding,
+            statistics.timer.addWindow(.init(seek: seek, encoder: windowEncoding, decoder: decoding,
                                              tokens: statistics.timer.tokens - tokensBefore))
             if verdict != .speech {
                 statistics.silentWindows[verdict, default: 0] += 1

@@ -20,13 +20,21 @@ enum MultilingualClips {
         let sha256: String
         let detected: String
         let probability: Double
+        /// Each decode's text, and the highest temperature it took: above
+        /// 0 it was sampled with CTranslate2's random numbers, which no other
+        /// implementation draws.
         let text: String
+        let temperature: Double
         let textGiven: String
+        let temperatureGiven: Double
         let translation: String
+        let temperatureTranslation: Double
 
         enum CodingKeys: String, CodingKey {
-            case id, sha256, detected, probability, text, translation
+            case id, sha256, detected, probability, text, temperature, translation
             case textGiven = "text_given"
+            case temperatureGiven = "temperature_given"
+            case temperatureTranslation = "temperature_translation"
         }
     }
 
