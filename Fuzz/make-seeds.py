@@ -30,9 +30,15 @@ def string(s): return u32(len(s.encode())) + s.encode()
 def frame(body): return u32(len(body)) + body
 
 
-def choices(beam, prompt, language="", task=0):
-    """A request's decoding choices: beam size, prompt, language, task."""
-    return u8(beam) + string(prompt) + string(language) + u8(task)
+def choices(beam, prompt, language="", task=0, words=False):
+    """A request's decoding choices: beam size, prompt, language, task, word timestamps."""
+    return u8(beam) + string(prompt) + string(language) + u8(task) + boolean(words)
+
+
+def segment(start, end, text, words=()):
+    """A result's segment: times, text, then its words (word, start, end, probability)."""
+    return f64(start) + f64(end) + string(text) + u32(len(words)) + b"".join(
+        string(w) + f64(s) + f64(e) + f64(p) for w, s, e, p in words)
 
 
 def chunked(sizes, payload):
@@ -44,7 +50,7 @@ CLIENT = {
     "hello": u8(0x01) + u16(2) + string("amctl 0.1"),
     "transcribe-descriptor": u8(0x02) + u32(1) + u8(0) + boolean(False) + boolean(False) + u8(0) + choices(0, ""),
     "transcribe-raw": u8(0x02) + u32(7) + u8(1) + u8(0) + u32(16000) + u8(1)
-    + boolean(True) + boolean(True) + u8(1) + choices(5, "Glossary: Amanuensis, CTranslate2.", "de", 2),
+    + boolean(True) + boolean(True) + u8(1) + choices(5, "Glossary: Amanuensis, CTranslate2.", "de", 2, True),
     "audio": u8(0x03) + u32(7) + bytes(range(0, 64, 3)),
     "audio-end": u8(0x04) + u32(7),
     "cancel": u8(0x05) + u32(7),
@@ -65,8 +71,10 @@ DAEMON = {
     "accepted": u8(0x82) + u32(7),
     "progress": u8(0x83) + u32(7) + f64(30.0) + f64(95.5),
     "result": u8(0x84) + u32(7) + f64(11.0) + string("en") + f64(0.9837) + u32(2)
-    + f64(0.0) + f64(4.2) + string(" And so my fellow Americans,")
-    + f64(4.2) + f64(11.0) + string(" ask not what your country can do for you.")
+    + segment(0.0, 4.2, " And so my fellow Americans,", [(" And", 0.0, 0.76, 0.69), (" so", 0.76, 1.06, 0.97),
+                                                        (" my", 1.06, 1.46, 0.57), (" fellow", 1.46, 1.76, 0.99),
+                                                        (" Americans,", 1.76, 4.2, 0.88)])
+    + segment(4.2, 11.0, " ask not what your country can do for you.")
     + u32(3) + timing("total", 812.5, 1) + timing("total.encoder", 301.25, 1)
     + timing("total.decoder", 410.0, 1, [("tokens", 27.0), ("ms_per_token", 15.2)]),
     "result-empty": u8(0x84) + u32(1) + f64(0.5) + string("") + f64(0.0) + u32(0) + u32(0),
@@ -77,7 +85,7 @@ DAEMON = {
     + u8(0) + string("total") + u64(12) + b"".join(f64(v) for v in (800.0, 790.0, 950.0, 990.0, 1001.0))
     + u8(1) + string("total.encoder") + u64(3) + b"".join(f64(v) for v in (300.0, 299.0, 320.0, 330.0, 331.0)),
     "pong": u8(0x88) + u64(0x0123456789ABCDEF),
-    "segments": u8(0x89) + u32(7) + u32(1) + f64(30.0) + f64(34.5) + string(" ask what you can do for your country."),
+    "segments": u8(0x89) + u32(7) + u32(1) + segment(30.0, 34.5, " ask what you can do for your country."),
     "commit": u8(0x8A) + u32(9) + f64(0.0) + f64(1.2) + string(" And so my"),
     "partial": u8(0x8B) + u32(9) + f64(1.2) + f64(2.0) + string(" fellow American"),
     "voice": u8(0x8C) + u32(9) + boolean(False) + f64(2.6),

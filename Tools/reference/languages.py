@@ -43,6 +43,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import ctranslate2  # noqa: E402
 import faster_whisper  # noqa: E402
 from faster_whisper import WhisperModel  # noqa: E402
+from transcripts import edit_distance  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("wav16k", "derived")
@@ -50,16 +51,6 @@ KINDS = ("wav16k", "derived")
 
 def words(text):
     return re.sub(r"[^\w']|_", " ", text.lower()).split()
-
-
-def edit_distance(ref, hyp):
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def transcribe(model, path, **options):
