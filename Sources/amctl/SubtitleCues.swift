@@ -4,7 +4,9 @@ import AmanuensisProtocol
 /// the segment's words packed into lines of at most that many characters,
 /// and the lines into cues of at most `maximumLines` (openai-whisper's
 /// `max_line_width` and `max_line_count`). A word longer than a line gets
-/// a line of its own.
+/// a line of its own; words are joined as Whisper wrote them, so text
+/// without spaces between words (Chinese, Japanese) gets none; a segment
+/// without words keeps its own cue.
 struct SubtitleCues {
     var maximumLineWidth: Int?
     var maximumLines = 1
@@ -16,26 +18,26 @@ struct SubtitleCues {
     }
 
     func cues(_ result: TranscriptionResult) -> [Cue] {
-        guard let width = maximumLineWidth else {
-            return result.segments.map { Cue(start: $0.start, end: $0.end, lines: [$0.trimmedText]) }
-        }
         var cues: [Cue] = []
         for segment in result.segments {
+            guard let width = maximumLineWidth, !segment.words.isEmpty else {
+                cues.append(Cue(start: segment.start, end: segment.end, lines: [segment.trimmedText]))
+                continue
+            }
             var cue: Cue?
             for word in segment.words {
-                let text = word.trimmedWord
                 guard var current = cue else {
-                    cue = Cue(start: word.start, end: word.end, lines: [text])
+                    cue = Cue(start: word.start, end: word.end, lines: [word.trimmedWord])
                     continue
                 }
-                let line = current.lines[current.lines.count - 1]
-                if line.count + 1 + text.count <= width {
-                    current.lines[current.lines.count - 1] = line + " " + text
+                let line = current.lines[current.lines.count - 1] + word.word
+                if line.count <= width {
+                    current.lines[current.lines.count - 1] = line
                 } else if current.lines.count < maximumLines {
-                    current.lines.append(text)
+                    current.lines.append(word.trimmedWord)
                 } else {
                     cues.append(current)
-                    cue = Cue(start: word.start, end: word.end, lines: [text])
+                    cue = Cue(start: word.start, end: word.end, lines: [word.trimmedWord])
                     continue
                 }
                 current.end = word.end

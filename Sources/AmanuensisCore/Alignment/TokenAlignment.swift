@@ -27,9 +27,13 @@ extension TokenSearch {
     func align(startSequence: [Int], text: [Int], contentFrames: Int) throws -> TokenAlignment {
         let special = filters.special
         let input = startSequence + [special.noTimestamps] + text + [special.endOfText]
-        let probabilities = try alignmentForward(input, firstText: startSequence.count)
         let frames = contentFrames / 2
-        guard frames > 0, !text.isEmpty else { return TokenAlignment(times: [], probabilities: probabilities) }
+        // A window's text is at most half the decoder's positions; a longer
+        // input would not fit them, and is not aligned.
+        guard frames > 0, !text.isEmpty, input.count <= state.dimensions.textPositions else {
+            return TokenAlignment(times: [], probabilities: [])
+        }
+        let probabilities = try alignmentForward(input, firstText: startSequence.count)
         let matrix = alignmentMatrix(rows: input.count, frames: frames)
         // The rows whose outputs are the text tokens and end-of-text: from
         // <|notimestamps|> to the last text token.

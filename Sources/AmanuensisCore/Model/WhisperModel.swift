@@ -57,6 +57,9 @@ public final class WhisperModel: Sendable {
             }
             return AlignmentHead(layer: pair[0], head: pair[1])
         }
+        guard Set(alignmentHeads).count == alignmentHeads.count else {
+            throw ModelError(.malformed, file: configurationFile.path, "alignment_heads names a head twice")
+        }
     }
 
     /// The model's name: its directory's.

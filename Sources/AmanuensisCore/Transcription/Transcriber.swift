@@ -75,8 +75,10 @@ public final class Transcriber {
         // fell back, give their extra sequences' pages back when done: kept,
         // every stream would in time hold `bestOf` sequences of cache.
         let usual = self.options.beamSize
+        // Word timestamps touch every logit row too (an alignment runs
+        // the state's full width of rows at a time).
         defer {
-            if options.sequences > usual { state.release(sequencesFrom: usual) }
+            if options.sequences > usual || options.wordTimestamps { state.release(sequencesFrom: usual) }
             if options.wordTimestamps { state.releaseAlignment() }
         }
         var words = WordTimestamps(splitter: WordSplitter(tokenizer: model.tokenizer))

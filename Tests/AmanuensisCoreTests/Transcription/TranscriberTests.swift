@@ -59,10 +59,13 @@ import Testing
         fallback.logProbThreshold = 0 // no decode is that likely: every temperature is tried
         var beam = DecodingOptions()
         beam.beamSize = 8
-        for options in [fallback, beam] {
+        var words = DecodingOptions()
+        words.wordTimestamps = true
+        for options in [fallback, beam, words] {
             let transcript = try transcriber.transcribe(try Self.jfk(), options: options)
             #expect(transcript.text.contains("for your country"), "\(transcript.text)")
             #expect(transcriber.state.residentBytes(sequencesFrom: 1) == 0, "after a call with \(options.sequences) sequences")
+            #expect(transcriber.state.alignmentScores.residentBytes(after: 0) == 0, "the alignment's scores are given back")
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
     /// How our words compare with faster-whisper's over a corpus.
     struct Comparison {
         var clips = 0, sameWords = 0
-        var startErrors: [Double] = [], endErrors: [Double] = []
+        var startErrors: [Double] = [], endErrors: [Double] = [], probabilityErrors: [Double] = []
         var differences: [String] = []
 
         mutating func add(_ ours: [Word], _ theirs: [Word], file: String) {
@@ -32,6 +32,7 @@ import Testing
             for (our, their) in zip(ours, theirs) {
                 startErrors.append(abs(our.start - their.start))
                 endErrors.append(abs(our.end - their.end))
+                probabilityErrors.append(abs(our.probability - their.probability))
             }
         }
 
@@ -46,12 +47,15 @@ import Testing
         func report(_ name: String) {
             print("\(name): same words as faster-whisper on \(sameWords)/\(clips) clips; \(startErrors.count) words; "
                   + "start and end error median \(Self.percentile(errors, 0.5) * 1000) ms, "
-                  + "p95 \(Self.percentile(errors, 0.95) * 1000) ms, max \(Self.percentile(errors, 1) * 1000) ms")
+                  + "p95 \(Self.percentile(errors, 0.95) * 1000) ms, max \(Self.percentile(errors, 1) * 1000) ms; "
+                  + "probability error p95 \(Self.percentile(probabilityErrors, 0.95)), max \(Self.percentile(probabilityErrors, 1))")
             for difference in differences { print(difference) }
         }
 
         func check() {
+            #expect(clips > 0 && !errors.isEmpty, "nothing was compared")
             #expect(Double(sameWords) >= 0.95 * Double(clips), "the same word sequence on \(sameWords) of \(clips) clips")
+            #expect(Self.percentile(probabilityErrors, 0.95) <= 0.01, "the words' probabilities")
             #expect(Self.percentile(errors, 0.5) <= 0.02)
             #expect(Self.percentile(errors, 0.95) <= 0.1)
         }
