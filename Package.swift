@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "amanuensisd", targets: ["amanuensisd"]),
         .executable(name: "amctl", targets: ["amctl"]),
         .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
+        .executable(name: "amanuensis-wyoming", targets: ["amanuensis-wyoming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "CPosixShim"),
         .target(name: "AmanuensisProtocol"),
         .target(name: "AmanuensisTransport", dependencies: ["AmanuensisProtocol", "CPosixShim"]),
+        .target(name: "AmanuensisClient", dependencies: ["AmanuensisProtocol", "AmanuensisTransport"]),
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
@@ -48,7 +50,14 @@ let package = Package(
         .executableTarget(
             name: "amctl",
             dependencies: [
-                "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim",
+                "AmanuensisClient", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "amanuensis-wyoming",
+            dependencies: [
+                "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,7 +74,7 @@ let package = Package(
         .testTarget(name: "AmanuensisRuntimeTests", dependencies: ["AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "TestSupport"]),
         .testTarget(
             name: "amanuensisdTests",
-            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench"]
+            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench", "amanuensis-wyoming"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
 
 Packaging/install-dependencies.sh
+# The real clients of the gateways' protocols, from PyPI.
+Tools/reference/setup-venv.sh .venv-peers Tools/peers/requirements.txt >/dev/null
 export AMANUENSIS_MODELS=${AMANUENSIS_MODELS:-$(dirname "$(Packaging/fetch-model.sh tiny.en)")}
 Packaging/fetch-model.sh tiny.en "$AMANUENSIS_MODELS" >/dev/null
 Packaging/fetch-model.sh base "$AMANUENSIS_MODELS" >/dev/null

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Creates the Python virtual environment used to regenerate the faster-whisper
-# reference fixtures in Tests/Fixtures (see Tools/reference/transcripts.py).
+# Creates a Python virtual environment with pinned packages: by default the one
+# used to regenerate the faster-whisper reference fixtures in Tests/Fixtures
+# (see Tools/reference/transcripts.py); the tests' protocol peers with
+# Tools/peers/requirements.txt.
 #
-#   Tools/reference/setup-venv.sh [VENV_DIR]     (default: <repo>/.venv-reference)
+#   Tools/reference/setup-venv.sh [VENV_DIR [REQUIREMENTS]]
+#       (default: <repo>/.venv-reference Tools/reference/requirements.txt)
 #
-# Installs the exact versions pinned in Tools/reference/requirements.txt from
-# PyPI. Idempotent: does nothing if the venv already has those versions.
+# Installs the exact versions pinned in REQUIREMENTS from PyPI. Idempotent:
+# does nothing if the venv already has those versions.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 venv="${1:-$repo/.venv-reference}"
-req="$here/requirements.txt"
+req="${2:-$here/requirements.txt}"
 python="${PYTHON:-python3}"
 
 if [ ! -x "$venv/bin/python" ]; then

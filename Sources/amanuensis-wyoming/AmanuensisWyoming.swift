@@ -1,0 +1,92 @@
+import AmanuensisClient
+import ArgumentParser
+import CPosixShim
+import CSystemd
+import Foundation
+import Glibc
+import Synchronization
+
+/// The Wyoming gateway: serves Home Assistant's voice pipelines (and any
+/// other Wyoming peer) from amanuensisd, as a client of the daemon like
+/// amctl, so the daemon stays the one owner of the model. See
+/// amanuensis-wyoming(8).
+@main
+struct AmanuensisWyoming: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "amanuensis-wyoming",
+        abstract: "Serve speech-to-text to Wyoming peers (Home Assistant) from amanuensisd.",
+        discussion: "Socket-activated by amanuensis-wyoming.socket, or listening on --listen when started by hand.")
+
+    @Option(help: ArgumentHelp("Where to listen when systemd passes no socket: HOST:PORT or unix:PATH.", valueName: "address"))
+    var listen = "127.0.0.1:10300"
+
+    @Option(help: ArgumentHelp(
+        "The daemon's socket.",
+        discussion: "Default: $AMANUENSIS_SOCKET, else the user daemon's $XDG_RUNTIME_DIR/amanuensis/amanuensisd.sock if it exists, else /run/amanuensis/amanuensisd.sock."))
+    var socket: String?
+
+    @Flag(help: "Transcribe as the audio arrives (a dictation) and stream committed text as transcript-chunk events.")
+    var streaming = false
+
+    @Option(help: "Peers served at once; more are told so and closed.")
+    var maxConnections = 16
+
+    func validate() throws {
+        _ = try parsedAddress()
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
+    }
+
+    private func parsedAddress() throws -> ListenAddress {
+        do { return try ListenAddress(parsing: listen) } catch let invalid as ListenAddress.Invalid {
+            throw ValidationError("--listen: \(invalid.description)")
+        }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let listener: Int32
+        let passed = sd_listen_fds(1)
+        if passed == 1 {
+            listener = SD_LISTEN_FDS_START
+        } else if passed > 1 {
+            throw failure("systemd passed \(passed) sockets; amanuensis-wyoming listens on exactly one")
+        } else {
+            do { listener = try parsedAddress().listen() } catch let invalid as ListenAddress.Invalid {
+                throw failure("\(listen): \(invalid.description)")
+            }
+        }
+        let daemonPath = DaemonSocketPath.resolve(socket)
+        log("serving Wyoming peers \(passed == 1 ? "on the socket from systemd" : "at \(listen)") from the daemon at \(daemonPath)")
+        sd_notify(0, "READY=1")
+        let serving = Atomic(0)
+        while true {
+            let peer = CPosixShim_accept_cloexec(listener)
+            guard peer >= 0 else {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                throw failure("accept: \(String(cString: strerror(errno)))")
+            }
+            guard serving.add(1, ordering: .relaxed).newValue <= maxConnections else {
+                serving.subtract(1, ordering: .relaxed)
+                let refusal = try? WyomingEvent.error("\(maxConnections) peers are being served; try again later", code: "busy").encoded()
+                _ = refusal?.withUnsafeBytes { write(peer, $0.baseAddress, $0.count) }
+                close(peer)
+                continue
+            }
+            let streaming = streaming
+            Thread.detachNewThread {
+                var session = WyomingSession(peer: peer, daemonPath: daemonPath, streaming: streaming)
+                session.run()
+                serving.subtract(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    private func failure(_ message: String) -> ExitCode {
+        log(message)
+        return ExitCode(1)
+    }
+
+    private func log(_ message: String) {
+        FileHandle.standardError.write(Data("amanuensis-wyoming: \(message)\n".utf8))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Reads Wyoming events from a byte stream, every length bounded before
+/// anything is allocated for it: a peer cannot make the gateway hold more
+/// than one header line, one data block and one payload at their limits.
+struct WyomingReader {
+    static let maximumHeaderBytes = 16 * 1024
+    static let maximumDataBytes = 64 * 1024
+    /// Ten seconds of 48 kHz stereo 16-bit audio: far above any chunk a peer sends.
+    static let maximumPayloadBytes = 2 * 1024 * 1024
+
+    /// Why the stream cannot be read on: the peer is told, then the connection closes.
+    struct Malformed: Error {
+        let text: String
+        let code: String
+    }
+
+    private let read: (UnsafeMutableRawBufferPointer) throws -> Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    /// `read` fills the buffer it is given and returns the bytes read, 0 at the end.
+    init(read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+        self.read = read
+        buffer.reserveCapacity(64 * 1024)
+    }
+
+    /// Bytes read and not yet taken: an event may be waiting without the socket being readable.
+    var hasBufferedBytes: Bool { start < buffer.count }
+
+    /// The next event; nil when the stream ends between events.
+    mutating func next() throws -> WyomingEvent? {
+        guard let line = try takeLine() else { return nil }
+        let header: [String: JSONValue]
+        do {
+            header = try JSONDecoder().decode([String: JSONValue].self, from: Data(line))
+        } catch {
+            throw Malformed(text: "a header that is not a JSON object", code: "bad-header")
+        }
+        guard let type = header["type"]?.string, !type.isEmpty else {
+            throw Malformed(text: "a header without a type", code: "bad-header")
+        }
+        var event = WyomingEvent(type: type, data: header["data"]?.object ?? [:])
+        let dataLength = try length(header["data_length"], name: "data_length", limit: Self.maximumDataBytes)
+        if dataLength > 0 {
+            let bytes = try take(dataLength)
+            guard let data = try? JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)) else {
+                throw Malformed(text: "\(type): its data is not a JSON object", code: "bad-data")
+            }
+            event.data.merge(data) { $1 }
+        }
+        let payloadLength = try length(header["payload_length"], name: "payload_length", limit: Self.maximumPayloadBytes)
+        if payloadLength > 0 { event.payload = try take(payloadLength) }
+        return event
+    }
+
+    private func length(_ value: JSONValue?, name: String, limit: Int) throws -> Int {
+        guard let value, value != .null else { return 0 }
+        guard let count = value.integer, count >= 0 else {
+            throw Malformed(text: "\(name) is not a length", code: "bad-header")
+        }
+        guard count <= limit else {
+            throw Malformed(text: "\(name) of \(count) bytes; the limit is \(limit)", code: "too-large")
+        }
+        return count
+    }
+
+    private mutating func takeLine() throws -> ArraySlice<UInt8>? {
+        // Bytes after `start` already searched: a refill moves `start`.
+        var scanned = 0
+        while true {
+            if let newline = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+                defer { start = newline + 1 }
+                return buffer[start..<newline]
+            }
+            scanned = buffer.count - start
+            guard buffer.count - start <= Self.maximumHeaderBytes else {
+                throw Malformed(text: "a header line longer than \(Self.maximumHeaderBytes) bytes", code: "too-large")
+            }
+            guard try fill() else {
+                if start == buffer.count { return nil }
+                throw Malformed(text: "the stream ended inside a header line", code: "truncated")
+            }
+        }
+    }
+
+    private mutating func take(_ count: Int) throws -> [UInt8] {
+        while buffer.count - start < count {
+            guard try fill() else { throw Malformed(text: "the stream ended inside an event", code: "truncated") }
+        }
+        defer { start += count }
+        return Array(buffer[start..<start + count])
+    }
+
+    /// Reads more; false at the end of the stream.
+    private mutating func fill() throws -> Bool {
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 64 * 1024))
+        let count = try buffer[old...].withUnsafeMutableBytes { try read($0) }
+        buffer.removeLast(64 * 1024 - count)
+        return count > 0
+    }
+}
