@@ -239,11 +239,33 @@ name = "first"
 }
 
 
+def wyoming(kind, data=None, payload=b""):
+    """A Wyoming event as the `wyoming` package writes it: header line, data, payload."""
+    import json
+    header = {"type": kind, "version": "1.10.2"}
+    body = json.dumps(data).encode() if data else b""
+    if body:
+        header["data_length"] = len(body)
+    if payload:
+        header["payload_length"] = len(payload)
+    return json.dumps(header).encode() + b"\n" + body + payload
+
+
+AUDIO_FORMAT = {"rate": 16000, "width": 2, "channels": 1}
+WYOMING = {
+    "describe": chunked([1, 7], wyoming("describe")),
+    "transcription": chunked([5, 64, 3], wyoming("transcribe", {"language": "en"}) + wyoming("audio-start", AUDIO_FORMAT)
+                             + wyoming("audio-chunk", AUDIO_FORMAT, bytes(range(64))) + wyoming("audio-stop")),
+    "inline-data": chunked([255], b'{"type": "ping", "data": {"text": "x"}, "data_length": 12}\n{"text": "y"}'),
+    "lying-payload": chunked([2], b'{"type": "audio-chunk", "payload_length": 9}\nabc'),
+}
+
+
 def main():
     audio_file = {name: sound_file(*spec) for name, spec in AUDIO_FILE.items()}
     for target, seeds in [("frame", FRAME), ("client-message", CLIENT), ("daemon-message", DAEMON),
                           ("raw-pcm", RAW_PCM), ("audio-file", audio_file), ("model-header", MODEL),
-                          ("config", CONFIG)]:
+                          ("config", CONFIG), ("wyoming-event", WYOMING)]:
         directory = CORPUS / target
         directory.mkdir(parents=True, exist_ok=True)
         # Inputs that once crashed stay (see Fuzz/README.md); the rest is rewritten.

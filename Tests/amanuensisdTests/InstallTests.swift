@@ -55,20 +55,22 @@ import Testing
         let installed = try Self.install(["--destdir", stage.url.path], home: stage.url.path)
         #expect(installed.status == 0, "\(installed.standardError)")
         let units = stage.url.appendingPathComponent("etc/systemd/system").path
-        // Point ExecStart at the staged binary, so the check finds it.
-        let service = try String(contentsOfFile: units + "/amanuensisd.service", encoding: .utf8)
-            .replacingOccurrences(of: "ExecStart=/usr/local/bin/", with: "ExecStart=\(stage.url.path)/usr/local/bin/")
-        let check = try TemporaryDirectory()
-        try service.write(toFile: check.url.path + "/amanuensisd.service", atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: units + "/amanuensisd.socket", toPath: check.url.path + "/amanuensisd.socket")
-        let verify = try CommandResult.run(["/usr/bin/systemd-analyze", "verify", "--man=no",
-                                            check.url.path + "/amanuensisd.socket", check.url.path + "/amanuensisd.service"])
-        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
-        let security = try CommandResult.run(["/usr/bin/systemd-analyze", "security", "--offline=true",
-                                              check.url.path + "/amanuensisd.service"])
-        let exposure = security.standardOutput.firstMatch(of: /Overall exposure level for amanuensisd.service: ([0-9.]+)/)
-            .flatMap { Double($0.output.1) }
-        #expect(exposure != nil && exposure! <= 2.0, "exposure \(String(describing: exposure))")
+        for name in ["amanuensisd", "amanuensis-wyoming"] {
+            // Point ExecStart at the staged binary, so the check finds it.
+            let service = try String(contentsOfFile: units + "/\(name).service", encoding: .utf8)
+                .replacingOccurrences(of: "ExecStart=/usr/local/bin/", with: "ExecStart=\(stage.url.path)/usr/local/bin/")
+            let check = try TemporaryDirectory()
+            try service.write(toFile: check.url.path + "/\(name).service", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: units + "/\(name).socket", toPath: check.url.path + "/\(name).socket")
+            let verify = try CommandResult.run(["/usr/bin/systemd-analyze", "verify", "--man=no",
+                                                check.url.path + "/\(name).socket", check.url.path + "/\(name).service"])
+            #expect(verify.status == 0, "\(name): \(verify.standardOutput)\(verify.standardError)")
+            let security = try CommandResult.run(["/usr/bin/systemd-analyze", "security", "--offline=true",
+                                                  check.url.path + "/\(name).service"])
+            let exposure = security.standardOutput.firstMatch(of: /Overall exposure level for [a-z-]+.service: ([0-9.]+)/)
+                .flatMap { Double($0.output.1) }
+            #expect(exposure != nil && exposure! <= 2.0, "\(name): exposure \(String(describing: exposure))")
+        }
 
         let removed = try Self.install(["--destdir", stage.url.path, "--uninstall"], home: stage.url.path)
         #expect(removed.status == 0)

@@ -41,6 +41,12 @@ import Testing
         #expect(options == documented, "help \(options.sorted()), page \(documented.sorted())")
     }
 
+    @Test func amanuensisWyomingOptionsMatchItsPage() throws {
+        let options = try Self.helpOptions([TestPaths.products.appendingPathComponent("amanuensis-wyoming").path])
+        let documented = Self.pageOptions(try Self.page("amanuensis-wyoming.8"))
+        #expect(options == documented, "help \(options.sorted()), page \(documented.sorted())")
+    }
+
     @Test func everyConfigurationKeyIsDocumented() throws {
         let page = try Self.page("amanuensisd.conf.5")
         let documented = Set(page.matches(of: /\.It Cm ([a-z_]+) No =/).map { String($0.output.1) })
@@ -53,7 +59,7 @@ import Testing
 
     @Test func mandocFindsNothingToWarnAbout() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc"), "mandoc is installed by Packaging/install-dependencies.sh")
-        let pages = ["amctl.1", "amanuensisd.8", "amanuensisd.conf.5", "amanuensis-protocol.7"]
+        let pages = ["amctl.1", "amanuensisd.8", "amanuensisd.conf.5", "amanuensis-protocol.7", "amanuensis-wyoming.8"]
             .map { TestPaths.root.appendingPathComponent("Man/\($0)").path }
         let lint = try CommandResult.run(["/usr/bin/mandoc", "-T", "lint", "-W", "warning"] + pages)
         #expect(lint.status == 0, "\(lint.standardOutput)\(lint.standardError)")
