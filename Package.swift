@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "AmanuensisProtocol"),
         .target(name: "AmanuensisTransport", dependencies: ["AmanuensisProtocol", "CPosixShim"]),
         .target(name: "AmanuensisClient", dependencies: ["AmanuensisProtocol", "AmanuensisTransport"]),
+        .target(name: "WyomingProtocol"),
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
@@ -42,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "amanuensisd",
             dependencies: [
-                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim", "CSystemd",
+                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "WyomingProtocol", "CPosixShim", "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -57,14 +58,14 @@ let package = Package(
         .executableTarget(
             name: "amanuensis-wyoming",
             dependencies: [
-                "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd",
+                "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd", "WyomingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "amanuensis-bench",
             dependencies: [
-                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport",
+                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "WyomingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

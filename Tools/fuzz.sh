@@ -51,7 +51,7 @@ configure() {
                     sources=(Sources/amanuensisd/{DaemonConfiguration,ConfigurationFile}.swift)
                     flags=(-I "$out/config-modules") ;;
     wyoming-event)  harness=FuzzWyomingEvent;  max_len=4096
-                    sources=(Sources/amanuensis-wyoming/{WyomingReader,WyomingEvent,JSONValue}.swift) ;;
+                    sources=(Sources/WyomingProtocol/*.swift) ;;
     *) echo "fuzz: unknown target '$1'" >&2; usage ;;
   esac
   sources=("Fuzz/Targets/$harness.swift" Fuzz/Support/*.swift "${sources[@]}")

@@ -8,5 +8,5 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amanuensis-bench",
         abstract: "Measure Amanuensis transcription speed; prints JSON.",
-        subcommands: [Single.self, Overhead.self, Load.self, Soak.self, Dictate.self])
+        subcommands: [Single.self, Overhead.self, Load.self, Soak.self, Dictate.self, GatewayOverhead.self])
 }

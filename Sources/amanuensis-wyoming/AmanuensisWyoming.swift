@@ -5,6 +5,7 @@ import CSystemd
 import Foundation
 import Glibc
 import Synchronization
+import WyomingProtocol
 
 /// The Wyoming gateway: serves Home Assistant's voice pipelines (and any
 /// other Wyoming peer) from amanuensisd, as a client of the daemon like

@@ -2,6 +2,7 @@ import AmanuensisClient
 import AmanuensisProtocol
 import AmanuensisTransport
 import Glibc
+import WyomingProtocol
 
 /// One transcription the gateway asks of the daemon for its peer, on a
 /// connection of its own: a raw upload, whose text is what `amctl

@@ -1,5 +1,6 @@
 import AmanuensisClient
 import AmanuensisProtocol
+import WyomingProtocol
 
 /// The `info` event that answers `describe`: the daemon's model and its
 /// languages, read from the daemon's status so that the peer is told what

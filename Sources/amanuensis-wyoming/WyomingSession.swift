@@ -1,6 +1,7 @@
 import AmanuensisClient
 import AmanuensisProtocol
 import Glibc
+import WyomingProtocol
 
 /// One Wyoming peer, on a thread of its own: `describe` is answered with
 /// `info`; `transcribe` (its language), `audio-start`, `audio-chunk`s and

@@ -3,16 +3,16 @@ import Foundation
 /// Reads Wyoming events from a byte stream, every length bounded before
 /// anything is allocated for it: a peer cannot make the gateway hold more
 /// than one header line, one data block and one payload at their limits.
-struct WyomingReader {
-    static let maximumHeaderBytes = 16 * 1024
-    static let maximumDataBytes = 64 * 1024
+public struct WyomingReader {
+    public static let maximumHeaderBytes = 16 * 1024
+    public static let maximumDataBytes = 64 * 1024
     /// Ten seconds of 48 kHz stereo 16-bit audio: far above any chunk a peer sends.
-    static let maximumPayloadBytes = 2 * 1024 * 1024
+    public static let maximumPayloadBytes = 2 * 1024 * 1024
 
     /// Why the stream cannot be read on: the peer is told, then the connection closes.
-    struct Malformed: Error {
-        let text: String
-        let code: String
+    public struct Malformed: Error {
+        public let text: String
+        public let code: String
     }
 
     private let read: (UnsafeMutableRawBufferPointer) throws -> Int
@@ -20,16 +20,16 @@ struct WyomingReader {
     private var start = 0
 
     /// `read` fills the buffer it is given and returns the bytes read, 0 at the end.
-    init(read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+    public init(read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.read = read
         buffer.reserveCapacity(64 * 1024)
     }
 
     /// Bytes read and not yet taken: an event may be waiting without the socket being readable.
-    var hasBufferedBytes: Bool { start < buffer.count }
+    public var hasBufferedBytes: Bool { start < buffer.count }
 
     /// The next event; nil when the stream ends between events.
-    mutating func next() throws -> WyomingEvent? {
+    public mutating func next() throws -> WyomingEvent? {
         guard let line = try takeLine() else { return nil }
         let header: [String: JSONValue]
         do {

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value as Wyoming's headers and data carry it: any shape, read
 /// by key where the gateway needs one and passed over where it does not.
-enum JSONValue: Codable, Hashable, Sendable {
+public enum JSONValue: Codable, Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +10,7 @@ enum JSONValue: Codable, Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -27,7 +27,7 @@ enum JSONValue: Codable, Hashable, Sendable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -40,11 +40,11 @@ enum JSONValue: Codable, Hashable, Sendable {
         }
     }
 
-    var string: String? { if case .string(let value) = self { value } else { nil } }
-    var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
+    public var string: String? { if case .string(let value) = self { value } else { nil } }
+    public var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
 
     /// A whole number, if this is one that fits.
-    var integer: Int? {
+    public var integer: Int? {
         guard case .number(let value) = self, value == value.rounded(), abs(value) < 1e15 else { return nil }
         return Int(value)
     }
