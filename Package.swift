@@ -11,10 +11,12 @@ let package = Package(
         .executable(name: "amctl", targets: ["amctl"]),
         .executable(name: "amanuensis-bench", targets: ["amanuensis-bench"]),
         .executable(name: "amanuensis-wyoming", targets: ["amanuensis-wyoming"]),
+        .executable(name: "amanuensis-http", targets: ["amanuensis-http"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // One system library per C dependency: a module map and a shim header, nothing else.
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "AmanuensisTransport", dependencies: ["AmanuensisProtocol", "CPosixShim"]),
         .target(name: "AmanuensisClient", dependencies: ["AmanuensisProtocol", "AmanuensisTransport"]),
         .target(name: "WyomingProtocol"),
+        .target(name: "GatewaySupport", dependencies: ["CPosixShim", "CSystemd"]),
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]
@@ -58,8 +61,18 @@ let package = Package(
         .executableTarget(
             name: "amanuensis-wyoming",
             dependencies: [
-                "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd", "WyomingProtocol",
+                "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd", "GatewaySupport", "WyomingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "amanuensis-http",
+            dependencies: [
+                "AmanuensisClient", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim", "CSystemd", "GatewaySupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -75,7 +88,7 @@ let package = Package(
         .testTarget(name: "AmanuensisRuntimeTests", dependencies: ["AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "TestSupport"]),
         .testTarget(
             name: "amanuensisdTests",
-            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench", "amanuensis-wyoming"]
+            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench", "amanuensis-wyoming", "amanuensis-http"]
         ),
     ],
     swiftLanguageModes: [.v6]

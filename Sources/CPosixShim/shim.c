@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -116,3 +117,7 @@ void CPosixShim_count_interrupts(void) {
 }
 
 int CPosixShim_interrupts(void) { return interrupts; }
+
+int CPosixShim_memory_file(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC);
+}

@@ -2,6 +2,7 @@ import AmanuensisClient
 import ArgumentParser
 import CPosixShim
 import CSystemd
+import GatewaySupport
 import Foundation
 import Glibc
 import Synchronization
@@ -46,18 +47,14 @@ struct AmanuensisWyoming: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let listener: Int32
-        let passed = sd_listen_fds(1)
-        if passed == 1 {
-            listener = SD_LISTEN_FDS_START
-        } else if passed > 1 {
-            throw failure("systemd passed \(passed) sockets; amanuensis-wyoming listens on exactly one")
-        } else {
-            do { listener = try parsedAddress().listen() } catch let invalid as ListenAddress.Invalid {
-                throw failure("\(listen): \(invalid.description)")
-            }
+        let place: String
+        do {
+            (listener, place) = try ListeningSocket.open(try parsedAddress(), program: "amanuensis-wyoming")
+        } catch let failure as ListeningSocket.Failure {
+            throw self.failure(failure.description)
         }
         let daemonPath = DaemonSocketPath.resolve(socket)
-        log("serving Wyoming peers \(passed == 1 ? "on the socket from systemd" : "at \(listen)") from the daemon at \(daemonPath)")
+        log("serving Wyoming peers on \(place) from the daemon at \(daemonPath)")
         sd_notify(0, "READY=1")
         let serving = Atomic(0)
         while true {

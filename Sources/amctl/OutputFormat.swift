@@ -1,3 +1,4 @@
+import AmanuensisClient
 import AmanuensisProtocol
 import ArgumentParser
 
@@ -23,24 +24,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
             }
             return object + "}\n"
         case .srt:
-            return layout.cues(result).enumerated().map { index, cue in
-                "\(index + 1)\n\(Self.clock(cue.start, ",")) --> \(Self.clock(cue.end, ","))\n\(cue.lines.joined(separator: "\n"))\n\n"
-            }.joined()
+            return layout.srt(result)
         case .vtt:
-            return "WEBVTT\n\n" + layout.cues(result).map { cue in
-                "\(Self.clock(cue.start, ".")) --> \(Self.clock(cue.end, "."))\n\(cue.lines.joined(separator: "\n"))\n\n"
-            }.joined()
+            return layout.vtt(result)
         }
-    }
-
-    /// HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (WebVTT).
-    static func clock(_ seconds: Double, _ separator: String) -> String {
-        let milliseconds = Int((max(seconds, 0) * 1000).rounded())
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(milliseconds / 3_600_000, 2)):\(pad(milliseconds / 60_000 % 60, 2)):\(pad(milliseconds / 1000 % 60, 2))"
-            + separator + pad(milliseconds % 1000, 3)
     }
 }

@@ -8,79 +8,11 @@ import Testing
 /// daemon, spoken to by the `wyoming` package from PyPI (Home Assistant's
 /// client library) through Tools/peers/wyoming-client.py.
 @Suite(.serialized) struct WyomingGatewayTests {
-    /// A gateway on a free loopback port, socket-activated as its unit starts it.
-    final class Gateway {
-        let address: String
-        private var pid: pid_t = 0
-
-        init(daemon: DaemonHarness, arguments: [String] = []) throws {
-            let port = try Self.freePort()
-            address = "127.0.0.1:\(port)"
-            let gateway = TestPaths.products.appendingPathComponent("amanuensis-wyoming").path
-            pid = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", address, gateway, "--socket", daemon.socketPath]
-                                          + arguments, log: daemon.directory.url.appendingPathComponent("wyoming.log").path)
-            for _ in 0..<200 where !Self.accepts(port) { usleep(25_000) }
-        }
-
-        deinit { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
-
-        /// Runs the peer; returns what it printed, as JSON.
-        func peer(_ arguments: [String], standardInput: Data? = nil) throws -> [String: Any] {
-            let python = TestPaths.root.appendingPathComponent(".venv-peers/bin/python").path
-            try #require(FileManager.default.isExecutableFile(atPath: python),
-                         "no .venv-peers: run Tools/reference/setup-venv.sh .venv-peers Tools/peers/requirements.txt")
-            let script = TestPaths.root.appendingPathComponent("Tools/peers/wyoming-client.py").path
-            let command = [python, script, arguments[0], address] + arguments.dropFirst()
-            let run = try CommandResult.run(command, standardInput: standardInput)
-            try #require(run.status == 0, "\(run.standardError)")
-            return try #require(JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
-        }
-
-        /// The events a transcription or raw exchange brought back: type and data.
-        func events(_ arguments: [String], standardInput: Data? = nil) throws -> [(type: String, data: [String: Any])] {
-            let events = try #require(try peer(arguments, standardInput: standardInput)["events"] as? [[String: Any]])
-            return events.map { ($0["type"] as? String ?? "", $0["data"] as? [String: Any] ?? [:]) }
-        }
-
-        private static func freePort() throws -> UInt16 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            try withUnsafeMutablePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    guard bind(fd, $0, length) == 0, getsockname(fd, $0, &length) == 0 else { throw DaemonHarness.HarnessError() }
-                }
-            }
-            return UInt16(bigEndian: address.sin_port)
-        }
-
-        private static func accepts(_ port: UInt16) -> Bool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-        }
-    }
-
-    static func amctlText(_ daemon: DaemonHarness, _ file: String) throws -> String {
-        let run = try daemon.amctl(["transcribe", file])
-        try #require(run.status == 0, "\(run.standardError)")
-        return run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func describeNamesTheDaemonsModelAndItsLanguages() throws {
         let daemon = try DaemonHarness()
         try daemon.start(model: TestPaths.model("base").path)
-        let gateway = try Gateway(daemon: daemon)
-        let info = try gateway.peer(["describe"])
+        let gateway = try GatewayHarness("amanuensis-wyoming", daemon: daemon)
+        let info = try gateway.wyoming("describe")
         #expect(info["type"] as? String == "info")
         #expect(info["streaming"] as? Bool == false)
         let model = try #require((info["models"] as? [[String: Any]])?.first)
@@ -92,19 +24,19 @@ import Testing
     @Test func homeAssistantsClientGetsTheTextAmctlGets() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
-        let gateway = try Gateway(daemon: daemon)
-        let events = try gateway.events(["transcribe", Samples.jfk])
+        let gateway = try GatewayHarness("amanuensis-wyoming", daemon: daemon)
+        let events = try gateway.wyomingEvents("transcribe", [Samples.jfk])
         #expect(events.map(\.type) == ["transcript"])
-        #expect(events.first?.data["text"] as? String == (try Self.amctlText(daemon, Samples.jfk)))
+        #expect(events.first?.data["text"] as? String == (try GatewayHarness.amctl(daemon, ["transcribe", Samples.jfk])))
         #expect(events.first?.data["language"] as? String == "en")
     }
 
     @Test func streamingSendsCommitsThenTheTranscriptTheyMake() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
-        let gateway = try Gateway(daemon: daemon, arguments: ["--streaming"])
-        #expect(try gateway.peer(["describe"])["streaming"] as? Bool == true)
-        let events = try gateway.events(["transcribe", Samples.jfk, "--streaming"])
+        let gateway = try GatewayHarness("amanuensis-wyoming", daemon: daemon, arguments: ["--streaming"])
+        #expect(try gateway.wyoming("describe")["streaming"] as? Bool == true)
+        let events = try gateway.wyomingEvents("transcribe", [Samples.jfk, "--streaming"])
         let types = events.map(\.type)
         #expect(types.first == "transcript-start" && types.suffix(2) == ["transcript", "transcript-stop"], "\(types)")
         #expect(types.dropFirst().dropLast(2).allSatisfy { $0 == "transcript-chunk" } && types.count >= 4, "\(types)")
@@ -117,11 +49,11 @@ import Testing
     @Test func badRequestsGetAnErrorEventAndTheNextPeerIsServed() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
-        let gateway = try Gateway(daemon: daemon)
-        let changed = try gateway.events(["transcribe", Samples.jfk, "--change-format-after", "3"])
+        let gateway = try GatewayHarness("amanuensis-wyoming", daemon: daemon)
+        let changed = try gateway.wyomingEvents("transcribe", [Samples.jfk, "--change-format-after", "3"])
         #expect(changed.map(\.type) == ["error"])
         #expect((changed.first?.data["text"] as? String)?.contains("rate 8000") == true, "\(changed)")
-        let german = try gateway.events(["transcribe", Samples.jfk, "--language", "de"])
+        let german = try gateway.wyomingEvents("transcribe", [Samples.jfk, "--language", "de"])
         #expect(german.first?.data["text"] as? String == "model tiny.en is English-only; it cannot transcribe 'de'")
 
         // Bytes no peer library would send.
@@ -136,10 +68,10 @@ import Testing
             (header(#"["not", "an", "object"]"#), "a header that is not a JSON object"),
         ]
         for (bytes, error) in cases {
-            let events = try gateway.events(["raw"], standardInput: bytes)
+            let events = try gateway.wyomingEvents("raw", standardInput: bytes)
             #expect(events.last?.type == "error" && events.last?.data["text"] as? String == error, "\(events)")
         }
-        #expect(try gateway.events(["transcribe", Samples.jfk]).first?.data["text"] as? String == Samples.jfkText)
+        #expect(try gateway.wyomingEvents("transcribe", [Samples.jfk]).first?.data["text"] as? String == Samples.jfkText)
         let status = try DictationServingTests.status(daemon, until: DictationServingTests.idle)
         #expect(DictationServingTests.idle(status), "\(status)")
     }

@@ -20,6 +20,11 @@ ssize_t CPosixShim_send_with_descriptor(int socket, const void *bytes, size_t le
 ssize_t CPosixShim_receive_with_descriptors(int socket, void *bytes, size_t length, int *descriptors, int capacity,
                                             int *received, int *truncated);
 
+/* An anonymous memory file (memfd_create, MFD_CLOEXEC), which Glibc's Swift
+ * overlay does not expose: an upload passed on as a descriptor without a
+ * file on disk. Returns the descriptor or -1 with errno set. */
+int CPosixShim_memory_file(const char *name);
+
 /* accept4 with SOCK_CLOEXEC, which Glibc's Swift overlay does not expose. */
 int CPosixShim_accept_cloexec(int socket);
 

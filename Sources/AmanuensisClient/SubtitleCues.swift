@@ -7,17 +7,22 @@ import AmanuensisProtocol
 /// a line of its own; words are joined as Whisper wrote them, so text
 /// without spaces between words (Chinese, Japanese) gets none; a segment
 /// without words keeps its own cue.
-struct SubtitleCues {
-    var maximumLineWidth: Int?
-    var maximumLines = 1
+public struct SubtitleCues: Sendable {
+    public var maximumLineWidth: Int?
+    public var maximumLines: Int
 
-    struct Cue {
-        var start: Double
-        var end: Double
-        var lines: [String]
+    public init(maximumLineWidth: Int? = nil, maximumLines: Int = 1) {
+        self.maximumLineWidth = maximumLineWidth
+        self.maximumLines = maximumLines
     }
 
-    func cues(_ result: TranscriptionResult) -> [Cue] {
+    public struct Cue {
+        public var start: Double
+        public var end: Double
+        public var lines: [String]
+    }
+
+    public func cues(_ result: TranscriptionResult) -> [Cue] {
         var cues: [Cue] = []
         for segment in result.segments {
             guard let width = maximumLineWidth, !segment.words.isEmpty else {
@@ -46,5 +51,32 @@ struct SubtitleCues {
             if let cue { cues.append(cue) }
         }
         return cues
+    }
+}
+
+extension SubtitleCues {
+    /// The result as SubRip subtitles.
+    public func srt(_ result: TranscriptionResult) -> String {
+        cues(result).enumerated().map { index, cue in
+            "\(index + 1)\n\(Self.clock(cue.start, ",")) --> \(Self.clock(cue.end, ","))\n\(cue.lines.joined(separator: "\n"))\n\n"
+        }.joined()
+    }
+
+    /// The result as WebVTT subtitles.
+    public func vtt(_ result: TranscriptionResult) -> String {
+        "WEBVTT\n\n" + cues(result).map { cue in
+            "\(Self.clock(cue.start, ".")) --> \(Self.clock(cue.end, "."))\n\(cue.lines.joined(separator: "\n"))\n\n"
+        }.joined()
+    }
+
+    /// HH:MM:SS,mmm (SRT) or HH:MM:SS.mmm (WebVTT).
+    static func clock(_ seconds: Double, _ separator: String) -> String {
+        let milliseconds = Int((max(seconds, 0) * 1000).rounded())
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(milliseconds / 3_600_000, 2)):\(pad(milliseconds / 60_000 % 60, 2)):\(pad(milliseconds / 1000 % 60, 2))"
+            + separator + pad(milliseconds % 1000, 3)
     }
 }

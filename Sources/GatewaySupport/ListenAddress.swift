@@ -1,18 +1,18 @@
 import CPosixShim
 import Glibc
 
-/// Where the gateway listens: `HOST:PORT` over TCP (`[::1]:PORT` for IPv6;
+/// Where a gateway listens: `HOST:PORT` over TCP (`[::1]:PORT` for IPv6;
 /// a literal address, so that nothing is resolved behind the user's back)
 /// or `unix:PATH`.
-enum ListenAddress: Equatable, CustomStringConvertible {
+public enum ListenAddress: Equatable, CustomStringConvertible {
     case tcp(host: String, port: UInt16)
     case unix(path: String)
 
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst("unix:".count))
             guard !path.isEmpty else { throw Invalid(description: "'\(text)' names no path") }
@@ -27,7 +27,7 @@ enum ListenAddress: Equatable, CustomStringConvertible {
         self = .tcp(host: host, port: port)
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): "unix:\(path)"
@@ -35,7 +35,7 @@ enum ListenAddress: Equatable, CustomStringConvertible {
     }
 
     /// A listening socket at this address.
-    func listen() throws -> Int32 {
+    public func listen() throws -> Int32 {
         switch self {
         case .tcp(let host, let port):
             var v4 = sockaddr_in()
