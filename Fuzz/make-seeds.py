@@ -261,11 +261,33 @@ WYOMING = {
 }
 
 
+def form(boundary, parts):
+    """A multipart/form-data body as curl -F writes it, after the fuzz target's boundary prefix."""
+    body = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if filename:
+            body += b"Content-Type: audio/x-wav\r\n"
+        body += b"\r\n" + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    # The target maps each boundary byte b to chr(0x30 + b % 43): write the bytes that give `boundary`.
+    return u8(len(boundary) - 1) + bytes((ord(c) - 0x30) for c in boundary) + body
+
+
+MULTIPART = {
+    "transcription": form("XyZ0123", [("file", "jfk.wav", b"RIFF\x24\x00\x00\x00WAVEfmt "), ("model", None, b"whisper-1"),
+                                      ("response_format", None, b"verbose_json"), ("timestamp_granularities[]", None, b"word")]),
+    "empty-form": form("B", []),
+    "truncated": form("AB", [("file", "a.wav", b"data")])[:-12],
+}
+
+
 def main():
     audio_file = {name: sound_file(*spec) for name, spec in AUDIO_FILE.items()}
     for target, seeds in [("frame", FRAME), ("client-message", CLIENT), ("daemon-message", DAEMON),
                           ("raw-pcm", RAW_PCM), ("audio-file", audio_file), ("model-header", MODEL),
-                          ("config", CONFIG), ("wyoming-event", WYOMING)]:
+                          ("config", CONFIG), ("wyoming-event", WYOMING), ("multipart-form", MULTIPART)]:
         directory = CORPUS / target
         directory.mkdir(parents=True, exist_ok=True)
         # Inputs that once crashed stay (see Fuzz/README.md); the rest is rewritten.

@@ -9,7 +9,7 @@
 #   --user       per-user install without root: ~/.local, systemctl --user units
 #   --prefix     installation prefix (default /usr/local, or ~/.local with --user)
 #   --destdir    stage everything under DIR (packaging, tests)
-#   --binaries   take amanuensisd, amctl and amanuensis-wyoming from DIR instead of building them
+#   --binaries   take the programs (amanuensisd, amctl, the gateways) from DIR instead of building them
 #                (under sudo the build runs as the user who called sudo, so
 #                the checkout's .build stays theirs)
 #   --no-model   do not fetch the tiny.en model
@@ -54,7 +54,9 @@ systemctl_scope=()
 if [ $uninstall = 1 ]; then
   [ -f "$destdir$manifest" ] || { echo "install.sh: nothing recorded at $destdir$manifest" >&2; exit 1; }
   if [ -z "$destdir" ] && command -v systemctl >/dev/null; then
-    systemctl "${systemctl_scope[@]}" disable --now amanuensisd.socket amanuensisd.service amanuensis-wyoming.socket amanuensis-wyoming.service >/dev/null 2>&1 || true
+    for program in amanuensisd amanuensis-wyoming amanuensis-http; do
+      systemctl "${systemctl_scope[@]}" disable --now "$program.socket" "$program.service" >/dev/null 2>&1 || true
+    done
   fi
   # The manifest lists itself and the directories the install created, in
   # creation order: undo it backwards.
@@ -77,6 +79,7 @@ if [ -z "$binaries" ]; then
   "${as_caller[@]}" swift build -c release --product amanuensisd >&2
   "${as_caller[@]}" swift build -c release --product amctl >&2
   "${as_caller[@]}" swift build -c release --product amanuensis-wyoming >&2
+  "${as_caller[@]}" swift build -c release --product amanuensis-http >&2
   binaries=$("${as_caller[@]}" swift build -c release --show-bin-path)
 fi
 
@@ -95,6 +98,7 @@ put() { # mode source target
 put 0755 "$binaries/amanuensisd" "$bindir/amanuensisd"
 put 0755 "$binaries/amctl" "$bindir/amctl"
 put 0755 "$binaries/amanuensis-wyoming" "$bindir/amanuensis-wyoming"
+put 0755 "$binaries/amanuensis-http" "$bindir/amanuensis-http"
 for page in Man/*.[1-8]; do put 0644 "$page" "$mandir/man${page##*.}/$(basename "$page")"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

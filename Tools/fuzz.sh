@@ -17,7 +17,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 out=.build-fuzz
-targets=(frame client-message daemon-message raw-pcm audio-file model-header config wyoming-event)
+targets=(frame client-message daemon-message raw-pcm audio-file model-header config wyoming-event multipart-form)
 
 swiftc=$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)
 [ -x "$swiftc" ] || { echo "fuzz: swiftc not found on PATH or in /opt/swift" >&2; exit 2; }
@@ -52,6 +52,7 @@ configure() {
                     flags=(-I "$out/config-modules") ;;
     wyoming-event)  harness=FuzzWyomingEvent;  max_len=4096
                     sources=(Sources/WyomingProtocol/*.swift) ;;
+    multipart-form) harness=FuzzMultipartForm; max_len=4096; sources=(Sources/amanuensis-http/MultipartForm.swift) ;;
     *) echo "fuzz: unknown target '$1'" >&2; usage ;;
   esac
   sources=("Fuzz/Targets/$harness.swift" Fuzz/Support/*.swift "${sources[@]}")

@@ -55,7 +55,7 @@ import Testing
         let installed = try Self.install(["--destdir", stage.url.path], home: stage.url.path)
         #expect(installed.status == 0, "\(installed.standardError)")
         let units = stage.url.appendingPathComponent("etc/systemd/system").path
-        for name in ["amanuensisd", "amanuensis-wyoming"] {
+        for name in ["amanuensisd", "amanuensis-wyoming", "amanuensis-http"] {
             // Point ExecStart at the staged binary, so the check finds it.
             let service = try String(contentsOfFile: units + "/\(name).service", encoding: .utf8)
                 .replacingOccurrences(of: "ExecStart=/usr/local/bin/", with: "ExecStart=\(stage.url.path)/usr/local/bin/")

@@ -41,9 +41,10 @@ import Testing
         #expect(options == documented, "help \(options.sorted()), page \(documented.sorted())")
     }
 
-    @Test func amanuensisWyomingOptionsMatchItsPage() throws {
-        let options = try Self.helpOptions([TestPaths.products.appendingPathComponent("amanuensis-wyoming").path])
-        let documented = Self.pageOptions(try Self.page("amanuensis-wyoming.8"))
+    @Test(arguments: ["amanuensis-wyoming", "amanuensis-http"])
+    func gatewayOptionsMatchTheirPages(gateway: String) throws {
+        let options = try Self.helpOptions([TestPaths.products.appendingPathComponent(gateway).path])
+        let documented = Self.pageOptions(try Self.page("\(gateway).8"))
         #expect(options == documented, "help \(options.sorted()), page \(documented.sorted())")
     }
 
@@ -59,7 +60,7 @@ import Testing
 
     @Test func mandocFindsNothingToWarnAbout() throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc"), "mandoc is installed by Packaging/install-dependencies.sh")
-        let pages = ["amctl.1", "amanuensisd.8", "amanuensisd.conf.5", "amanuensis-protocol.7", "amanuensis-wyoming.8"]
+        let pages = ["amctl.1", "amanuensisd.8", "amanuensisd.conf.5", "amanuensis-protocol.7", "amanuensis-wyoming.8", "amanuensis-http.8"]
             .map { TestPaths.root.appendingPathComponent("Man/\($0)").path }
         let lint = try CommandResult.run(["/usr/bin/mandoc", "-T", "lint", "-W", "warning"] + pages)
         #expect(lint.status == 0, "\(lint.standardOutput)\(lint.standardError)")
