@@ -31,9 +31,15 @@ let package = Package(
         .target(name: "CPosixShim"),
         .target(name: "AmanuensisProtocol"),
         .target(name: "AmanuensisTransport", dependencies: ["AmanuensisProtocol", "CPosixShim"]),
-        .target(name: "AmanuensisClient", dependencies: ["AmanuensisProtocol", "AmanuensisTransport"]),
+        .target(
+            name: "AmanuensisClient",
+            dependencies: ["AmanuensisProtocol", "AmanuensisTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "WyomingProtocol"),
-        .target(name: "GatewaySupport", dependencies: ["CPosixShim", "CSystemd"]),
+        .target(
+            name: "GatewaySupport",
+            dependencies: ["CPosixShim", "CSystemd", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(
             name: "AmanuensisCore",
             dependencies: ["AmanuensisKernels", "CSndFile", "CFFTW", "CSoxr", "CDNNL", "CZlib"]

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CPosixShim
 import Glibc
 
@@ -79,4 +80,15 @@ public enum ListenAddress: Equatable, CustomStringConvertible {
         }
         return fd
     }
+}
+
+/// `--listen` takes an address as it is written; one that is not is refused
+/// with the help, which shows the forms it may take.
+extension ListenAddress: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let address = try? ListenAddress(parsing: argument) else { return nil }
+        self = address
+    }
+
+    public var defaultValueDescription: String { description }
 }

@@ -20,12 +20,9 @@ struct AmanuensisHTTP: ParsableCommand {
         discussion: "Socket-activated by amanuensis-http.socket, or listening on --listen when started by hand.")
 
     @Option(help: ArgumentHelp("Where to listen when systemd passes no socket: HOST:PORT or unix:PATH.", valueName: "address"))
-    var listen = "127.0.0.1:8080"
+    var listen = ListenAddress.tcp(host: "127.0.0.1", port: 8080)
 
-    @Option(help: ArgumentHelp(
-        "The daemon's socket.",
-        discussion: "Default: $AMANUENSIS_SOCKET, else the user daemon's $XDG_RUNTIME_DIR/amanuensis/amanuensisd.sock if it exists, else /run/amanuensis/amanuensisd.sock."))
-    var socket: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(help: ArgumentHelp("A file holding the API key clients must send (Authorization: Bearer); without one, loopback only.",
                                valueName: "file"))
@@ -38,14 +35,7 @@ struct AmanuensisHTTP: ParsableCommand {
     private static let workers = 32
 
     func validate() throws {
-        _ = try parsedAddress()
         guard (1...4096).contains(maxUploadMb) else { throw ValidationError("--max-upload-mb must be from 1 to 4096") }
-    }
-
-    private func parsedAddress() throws -> ListenAddress {
-        do { return try ListenAddress(parsing: listen) } catch let invalid as ListenAddress.Invalid {
-            throw ValidationError("--listen: \(invalid.description)")
-        }
     }
 
     func run() throws {
@@ -54,14 +44,14 @@ struct AmanuensisHTTP: ParsableCommand {
         let listener: Int32
         let place: String
         do {
-            (listener, place) = try ListeningSocket.open(try parsedAddress(), program: "amanuensis-http")
+            (listener, place) = try ListeningSocket.open(listen, program: "amanuensis-http")
         } catch let failure as ListeningSocket.Failure {
             throw self.failure(failure.description)
         }
         guard token != nil || ListeningSocket.isLocal(listener) else {
             throw failure("\(place) is not a loopback address: without --token-file, amanuensis-http serves loopback or a Unix socket only")
         }
-        let service = GatewayService(daemonPath: DaemonSocketPath.resolve(socket), token: token,
+        let service = GatewayService(daemonPath: connection.socketPath, token: token,
                                      maximumUploadBytes: maxUploadMb * 1_000_000)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: Self.workers)

@@ -20,12 +20,9 @@ struct AmanuensisWyoming: ParsableCommand {
         discussion: "Socket-activated by amanuensis-wyoming.socket, or listening on --listen when started by hand.")
 
     @Option(help: ArgumentHelp("Where to listen when systemd passes no socket: HOST:PORT or unix:PATH.", valueName: "address"))
-    var listen = "127.0.0.1:10300"
+    var listen = ListenAddress.tcp(host: "127.0.0.1", port: 10300)
 
-    @Option(help: ArgumentHelp(
-        "The daemon's socket.",
-        discussion: "Default: $AMANUENSIS_SOCKET, else the user daemon's $XDG_RUNTIME_DIR/amanuensis/amanuensisd.sock if it exists, else /run/amanuensis/amanuensisd.sock."))
-    var socket: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Flag(help: "Transcribe as the audio arrives (a dictation) and stream committed text as transcript-chunk events.")
     var streaming = false
@@ -34,14 +31,7 @@ struct AmanuensisWyoming: ParsableCommand {
     var maxConnections = 16
 
     func validate() throws {
-        _ = try parsedAddress()
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
-    }
-
-    private func parsedAddress() throws -> ListenAddress {
-        do { return try ListenAddress(parsing: listen) } catch let invalid as ListenAddress.Invalid {
-            throw ValidationError("--listen: \(invalid.description)")
-        }
     }
 
     func run() throws {
@@ -49,11 +39,11 @@ struct AmanuensisWyoming: ParsableCommand {
         let listener: Int32
         let place: String
         do {
-            (listener, place) = try ListeningSocket.open(try parsedAddress(), program: "amanuensis-wyoming")
+            (listener, place) = try ListeningSocket.open(listen, program: "amanuensis-wyoming")
         } catch let failure as ListeningSocket.Failure {
             throw self.failure(failure.description)
         }
-        let daemonPath = DaemonSocketPath.resolve(socket)
+        let daemonPath = connection.socketPath
         log("serving Wyoming peers on \(place) from the daemon at \(daemonPath)")
         sd_notify(0, "READY=1")
         let serving = Atomic(0)

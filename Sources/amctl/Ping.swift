@@ -1,3 +1,4 @@
+import AmanuensisClient
 import AmanuensisProtocol
 import ArgumentParser
 

@@ -76,6 +76,21 @@ import Testing
         }
     }
 
+    @Test func aBusyDaemonIs429WithRetryAfter() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start(configuration: "streams = 1\nmax_queued = 1\n")
+        let gateway = try GatewayHarness("amanuensis-http", daemon: daemon)
+        let answers = try #require(try gateway.openAI([Samples.jfk, "--concurrent", "16"]) as? [[String: Any]])
+        let busy = answers.compactMap { $0["error"] as? [String: Any] }
+        #expect(!busy.isEmpty && busy.count < 16, "\(answers)")
+        for error in busy {
+            #expect(error["status"] as? Int == 429 && error["retry_after"] as? String == "1", "\(error)")
+        }
+        for answer in answers where answer["error"] == nil {
+            #expect((answer["result"] as? [String: Any])?["text"] as? String == Samples.jfkText, "\(answer)")
+        }
+    }
+
     @Test func badRequestsGetTheirStatusAndTheGatewayGoesOn() throws {
         let daemon = try DaemonHarness()
         try daemon.start()

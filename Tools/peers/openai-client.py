@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An OpenAI API client for the HTTP gateway's tests: the `openai` package
 from PyPI, as note-taking apps and chat front-ends use it. Prints what it got
-back as JSON: {"result": ...} or {"error": {"status": N, "message": ...}}.
+back as JSON: {"result": ...} or {"error": {"status": N, "message": ..., "retry_after": ...}}.
 
   openai-client.py BASE_URL FILE [--format F] [--words] [--translate] [--language L]
                    [--prompt P] [--stream] [--api-key K] [--concurrent N]
@@ -31,7 +31,8 @@ def request(args):
             result = audio.create(file=file, **options)
         return {"result": result if isinstance(result, str) else result.model_dump(exclude_unset=True)}
     except openai.APIStatusError as error:
-        return {"error": {"status": error.status_code, "message": error.message}}
+        return {"error": {"status": error.status_code, "message": error.message,
+                          "retry_after": error.response.headers.get("retry-after")}}
 
 
 def main():
