@@ -23,20 +23,20 @@ final class GatewayHarness {
 
     deinit { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
 
-    /// Runs a peer of Tools/peers; returns what it printed, as JSON.
-    func peer(_ script: String, _ arguments: [String], standardInput: Data? = nil) throws -> Any {
+    /// Runs a peer of Tools/peers, SCRIPT ARGUMENTS...; returns what it printed, as JSON.
+    static func python(_ command: [String], standardInput: Data? = nil) throws -> Any {
         let python = TestPaths.root.appendingPathComponent(".venv-peers/bin/python").path
         try #require(FileManager.default.isExecutableFile(atPath: python),
                      "no .venv-peers: run Tools/reference/setup-venv.sh .venv-peers Tools/peers/requirements.txt")
-        let path = TestPaths.root.appendingPathComponent("Tools/peers/\(script)").path
-        let run = try CommandResult.run([python, path] + arguments, standardInput: standardInput)
+        let path = TestPaths.root.appendingPathComponent("Tools/peers/\(command[0])").path
+        let run = try CommandResult.run([python, path] + command.dropFirst(), standardInput: standardInput)
         try #require(run.status == 0, "\(run.standardError)")
         return try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8), options: .fragmentsAllowed)
     }
 
     /// Tools/peers/wyoming-client.py COMMAND (this gateway) ARGUMENTS...
     func wyoming(_ command: String, _ arguments: [String] = [], standardInput: Data? = nil) throws -> [String: Any] {
-        try #require(try peer("wyoming-client.py", [command, address] + arguments, standardInput: standardInput) as? [String: Any])
+        try #require(try Self.python(["wyoming-client.py", command, address] + arguments, standardInput: standardInput) as? [String: Any])
     }
 
     /// The Wyoming events a transcription or raw exchange brought back: type and data.
@@ -47,7 +47,7 @@ final class GatewayHarness {
 
     /// Tools/peers/openai-client.py (this gateway's /v1) ARGUMENTS...: the `result` or the `error`.
     func openAI(_ arguments: [String]) throws -> Any {
-        try peer("openai-client.py", ["http://\(address)/v1"] + arguments)
+        try Self.python(["openai-client.py", "http://\(address)/v1"] + arguments)
     }
 
     /// What `amctl` prints for the same request, without the final line end.

@@ -46,6 +46,20 @@ import Testing
         #expect(WordErrorRate.normalize(text) == WordErrorRate.normalize(Samples.jfkText))
     }
 
+    @Test func aUnixSocketServesAsTCPDoes() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let path = daemon.directory.url.appendingPathComponent("wyoming.sock").path
+        let gateway = TestPaths.products.appendingPathComponent("amanuensis-wyoming").path
+        let pid = try DaemonHarness.spawn([gateway, "--listen", "unix:\(path)", "--socket", daemon.socketPath],
+                                          log: daemon.directory.url.appendingPathComponent("wyoming.log").path)
+        defer { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
+        for _ in 0..<200 where access(path, F_OK) != 0 { usleep(25_000) }
+        let peer = try GatewayHarness.python(["wyoming-client.py", "transcribe", "unix:\(path)", Samples.jfk])
+        let events = try #require((peer as? [String: Any])?["events"] as? [[String: Any]])
+        #expect((events.first?["data"] as? [String: Any])?["text"] as? String == Samples.jfkText, "\(events)")
+    }
+
     @Test func badRequestsGetAnErrorEventAndTheNextPeerIsServed() throws {
         let daemon = try DaemonHarness()
         try daemon.start()

@@ -2,10 +2,12 @@
 """A Wyoming peer for the gateway's tests, built on the `wyoming` package from
 PyPI as Home Assistant's client is: prints what the server answered, as JSON.
 
-  wyoming-client.py describe HOST:PORT
-  wyoming-client.py transcribe HOST:PORT FILE.wav [--language CODE] [--chunk-ms N]
+  wyoming-client.py describe SERVER
+  wyoming-client.py transcribe SERVER FILE.wav [--language CODE] [--chunk-ms N]
       [--change-format-after N]   (a chunk in another format after N chunks)
   wyoming-client.py raw HOST:PORT < BYTES   (sends BYTES as they are, prints the events read back)
+
+SERVER is HOST:PORT, or unix:PATH for a Unix socket.
 """
 import argparse
 import asyncio
@@ -15,7 +17,7 @@ import wave
 
 from wyoming.asr import Transcribe
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.client import AsyncTcpClient
+from wyoming.client import AsyncClient
 from wyoming.event import async_read_event
 from wyoming.info import Describe, Info
 
@@ -25,10 +27,17 @@ def endpoint(text):
     return host, int(port)
 
 
+def client(server):
+    """A client of the `wyoming` package, for a TCP or a Unix socket."""
+    if server.startswith("unix:"):
+        return AsyncClient.from_uri("unix://" + server[len("unix:"):])
+    return AsyncClient.from_uri("tcp://" + server)
+
+
 async def describe(args):
-    async with AsyncTcpClient(*endpoint(args.server)) as client:
-        await client.write_event(Describe().event())
-        event = await client.read_event()
+    async with client(args.server) as peer:
+        await peer.write_event(Describe().event())
+        event = await peer.read_event()
         if not Info.is_type(event.type):
             return {"type": event.type, "data": event.data}
         info = Info.from_event(event)
@@ -44,16 +53,16 @@ async def transcribe(args):
         audio = wav.readframes(wav.getnframes())
     step = rate * width * channels * args.chunk_ms // 1000
     events = []
-    async with AsyncTcpClient(*endpoint(args.server)) as client:
-        await client.write_event(Transcribe(language=args.language).event())
-        await client.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
+    async with client(args.server) as peer:
+        await peer.write_event(Transcribe(language=args.language).event())
+        await peer.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
         for index, start in enumerate(range(0, len(audio), step)):
             chunk_rate = rate // 2 if index == args.change_format_after else rate
-            await client.write_event(AudioChunk(rate=chunk_rate, width=width, channels=channels,
+            await peer.write_event(AudioChunk(rate=chunk_rate, width=width, channels=channels,
                                                 audio=audio[start:start + step]).event())
-        await client.write_event(AudioStop().event())
+        await peer.write_event(AudioStop().event())
         while True:
-            event = await asyncio.wait_for(client.read_event(), timeout=120)
+            event = await asyncio.wait_for(peer.read_event(), timeout=120)
             if event is None:
                 events.append({"type": "closed"})
                 break
