@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "amanuensisd",
             dependencies: [
-                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "WyomingProtocol", "CPosixShim", "CSystemd",
+                "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim", "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -50,9 +50,9 @@ configure() {
     config)         harness=FuzzConfiguration; max_len=4096
                     sources=(Sources/amanuensisd/{DaemonConfiguration,ConfigurationFile}.swift)
                     flags=(-I "$out/config-modules") ;;
-    wyoming-event)  harness=FuzzWyomingEvent;  max_len=4096
+    wyoming-event)  harness=FuzzWyomingEvent;  max_len=20000
                     sources=(Sources/WyomingProtocol/*.swift) ;;
-    multipart-form) harness=FuzzMultipartForm; max_len=4096; sources=(Sources/amanuensis-http/MultipartForm.swift) ;;
+    multipart-form) harness=FuzzMultipartForm; max_len=16384; sources=(Sources/amanuensis-http/MultipartForm.swift) ;;
     *) echo "fuzz: unknown target '$1'" >&2; usage ;;
   esac
   sources=("Fuzz/Targets/$harness.swift" Fuzz/Support/*.swift "${sources[@]}")

@@ -60,7 +60,9 @@ public enum ListenAddress: Equatable, CustomStringConvertible {
                 throw Invalid(description: "the socket path '\(path)' is too long")
             }
             withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
-            unlink(path)
+            // A socket left by an earlier run is replaced; any other file is not ours to remove.
+            var status = stat()
+            if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK { unlink(path) }
             return try Self.bound(family: AF_UNIX, &address)
         }
     }

@@ -70,18 +70,22 @@ public struct WyomingReader {
         var scanned = 0
         while true {
             if let newline = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+                // However the bytes arrived: the limit is the line's, not a read's.
+                guard newline - start <= Self.maximumHeaderBytes else { throw lineTooLong }
                 defer { start = newline + 1 }
                 return buffer[start..<newline]
             }
             scanned = buffer.count - start
-            guard buffer.count - start <= Self.maximumHeaderBytes else {
-                throw Malformed(text: "a header line longer than \(Self.maximumHeaderBytes) bytes", code: "too-large")
-            }
+            guard buffer.count - start <= Self.maximumHeaderBytes else { throw lineTooLong }
             guard try fill() else {
                 if start == buffer.count { return nil }
                 throw Malformed(text: "the stream ended inside a header line", code: "truncated")
             }
         }
+    }
+
+    private var lineTooLong: Malformed {
+        Malformed(text: "a header line longer than \(Self.maximumHeaderBytes) bytes", code: "too-large")
     }
 
     private mutating func take(_ count: Int) throws -> [UInt8] {

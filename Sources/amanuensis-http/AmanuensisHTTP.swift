@@ -33,6 +33,8 @@ struct AmanuensisHTTP: ParsableCommand {
 
     /// Requests answered at once; more wait for a thread.
     private static let workers = 32
+    /// Uploads of the largest size held at once; more are refused with 503.
+    private static let uploadsHeld = 8
 
     func validate() throws {
         guard (1...4096).contains(maxUploadMb) else { throw ValidationError("--max-upload-mb must be from 1 to 4096") }
@@ -51,8 +53,8 @@ struct AmanuensisHTTP: ParsableCommand {
         guard token != nil || ListeningSocket.isLocal(listener) else {
             throw failure("\(place) is not a loopback address: without --token-file, amanuensis-http serves loopback or a Unix socket only")
         }
-        let service = GatewayService(daemonPath: connection.socketPath, token: token,
-                                     maximumUploadBytes: maxUploadMb * 1_000_000)
+        let service = GatewayService(daemonPath: connection.socketPath, token: token, maximumUploadBytes: maxUploadMb * 1_000_000,
+                                     uploads: UploadBudget(limit: Self.uploadsHeld * maxUploadMb * 1_000_000))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let pool = NIOThreadPool(numberOfThreads: Self.workers)
         pool.start()

@@ -23,7 +23,7 @@ enum DaemonTranscription {
 
     /// Transcribes `audio`; throws `DaemonConnection.Unreachable` or the
     /// daemon's `ProtocolError`.
-    static func run(_ audio: ArraySlice<UInt8>, choices: DecodingChoices, daemonPath: String,
+    static func run(_ audio: ArraySlice<UInt8>, choices: DecodingChoices, daemonPath: String, abandonment: Abandonment,
                     events: (Event) throws -> Void = { _ in }) throws -> TranscriptionResult {
         let upload = CPosixShim_memory_file("amanuensis-upload")
         guard upload >= 0 else { throw Failure(reason: "memfd_create: \(String(cString: strerror(errno)))") }
@@ -39,6 +39,7 @@ enum DaemonTranscription {
         }
         lseek(upload, 0, SEEK_SET)
         let daemon = try DaemonConnection.open(path: daemonPath, client: "amanuensis-http")
+        abandonment.attach(daemon.connection.socket)
         let request = TranscribeRequest(requestID: 1, source: .descriptor, decoding: choices)
         do { try daemon.send(.transcribe(request), attaching: upload) } catch let failure as SystemError {
             throw daemon.lastWords(after: failure)

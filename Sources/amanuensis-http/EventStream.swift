@@ -17,16 +17,20 @@ final class EventStream: Sendable {
 
     var hasBegun: Bool { begun.withLockedValue { $0 } }
 
+    /// The response's head; once, whatever calls it first.
     func begin() {
+        guard begun.withLockedValue({ begun in defer { begun = true }; return !begun }) else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/event-stream")
         headers.add(name: "Cache-Control", value: "no-cache")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)), promise: nil)
-        begun.withLockedValue { $0 = true }
     }
 
+    /// One event; the head goes first if it has not (the daemon's segments
+    /// may overtake its `accepted`).
     func send(_ event: some Encodable) {
+        begin()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let json = try? encoder.encode(event) else { return }

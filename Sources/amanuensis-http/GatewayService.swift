@@ -12,6 +12,8 @@ struct GatewayService: Sendable {
     /// `Authorization: Bearer` must carry this, when set.
     let token: String?
     let maximumUploadBytes: Int
+    /// Upload bytes held at once by all connections together.
+    let uploads: UploadBudget
 
     enum Route: Sendable {
         case health, models, transcriptions, translations
@@ -52,7 +54,7 @@ struct GatewayService: Sendable {
         return .success(route)
     }
 
-    func answer(_ route: Route, head: HTTPRequestHead, body: [UInt8], events: EventStream) -> Outcome {
+    func answer(_ route: Route, head: HTTPRequestHead, body: [UInt8], events: EventStream, abandonment: Abandonment) -> Outcome {
         do {
             switch route {
             case .health:
@@ -71,8 +73,8 @@ struct GatewayService: Sendable {
                 } catch let invalid as TranscriptionForm.Invalid {
                     return .answer(.error(400, invalid.message, parameter: invalid.parameter))
                 }
-                if form.stream { return stream(form, events: events) }
-                let result = try DaemonTranscription.run(form.audio, choices: form.choices, daemonPath: daemonPath)
+                if form.stream { return stream(form, events: events, abandonment: abandonment) }
+                let result = try DaemonTranscription.run(form.audio, choices: form.choices, daemonPath: daemonPath, abandonment: abandonment)
                 return .answer(OpenAIResponse.answer(result, format: form.format, task: route.task, words: form.choices.wordTimestamps))
             }
         } catch {
@@ -84,10 +86,11 @@ struct GatewayService: Sendable {
     /// (OpenAI's `transcript.text.delta` and `transcript.text.done`). The
     /// stream opens once the daemon has accepted the audio, so a file it
     /// cannot read still gets its status code.
-    private func stream(_ form: TranscriptionForm, events: EventStream) -> Outcome {
+    private func stream(_ form: TranscriptionForm, events: EventStream, abandonment: Abandonment) -> Outcome {
         var sent = ""
         do {
-            let result = try DaemonTranscription.run(form.audio, choices: form.choices, daemonPath: daemonPath) { event in
+            let result = try DaemonTranscription.run(form.audio, choices: form.choices, daemonPath: daemonPath,
+                                                     abandonment: abandonment) { event in
                 switch event {
                 case .accepted:
                     events.begin()

@@ -97,7 +97,7 @@ struct MultipartForm {
         var rest = Substring(header)
         while let semicolon = rest.firstIndex(of: ";") {
             rest = rest[rest.index(after: semicolon)...].drop { $0 == " " || $0 == "\t" }
-            guard rest.lowercased().hasPrefix(key + "=") else { continue }
+            guard rest.prefix(key.count + 1).lowercased() == key + "=" else { continue }
             rest = rest.dropFirst(key.count + 1)
             guard rest.first == "\"" else { return String(rest.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
             var value = ""

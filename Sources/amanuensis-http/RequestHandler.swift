@@ -19,8 +19,11 @@ final class RequestHandler: ChannelInboundHandler {
     private let pool: NIOThreadPool
     private var request: (head: HTTPRequestHead, route: GatewayService.Route)?
     private var body: [UInt8] = []
-    /// A request is with the daemon: the client is silent while it waits.
-    private var answering = false
+    /// Requests with the daemon (pipelined ones may overlap): the client is
+    /// silent while it waits, and is not idle.
+    private var answering = 0
+    /// Tells the requests with the daemon when the client goes.
+    private let abandonment = Abandonment()
 
     init(service: GatewayService, pool: NIOThreadPool) {
         self.service = service
@@ -34,6 +37,10 @@ final class RequestHandler: ChannelInboundHandler {
             switch service.route(head) {
             case .success(let route):
                 request = (head, route)
+                // curl waits a second for this before sending a large body.
+                if head.headers["Expect"].first?.lowercased() == "100-continue" {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                }
             case .failure(let refusal):
                 request = nil
                 respond(refusal.answer, keepAlive: head.isKeepAlive && !refusal.closing, context: context)
@@ -41,9 +48,13 @@ final class RequestHandler: ChannelInboundHandler {
         case .body(let buffer):
             guard request != nil else { return }
             guard body.count + buffer.readableBytes <= service.maximumUploadBytes else {
-                request = nil
-                body = []
+                drop()
                 return respond(.error(413, "the body is larger than \(service.maximumUploadBytes) bytes"), keepAlive: false, context: context)
+            }
+            guard service.uploads.reserve(buffer.readableBytes) else {
+                drop()
+                return respond(.error(503, "the gateway holds \(service.uploads.limit) bytes of uploads already; try again"),
+                               keepAlive: false, context: context)
             }
             body += buffer.readableBytesView
         case .end:
@@ -51,15 +62,18 @@ final class RequestHandler: ChannelInboundHandler {
             request = nil
             let body = self.body
             self.body = []
+            let held = body.count
             let service = service
             let events = EventStream(channel: context.channel, keepAlive: head.isKeepAlive)
+            let abandonment = abandonment
             let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            answering = true
+            answering += 1
             pool.runIfActive(eventLoop: context.eventLoop) {
-                service.answer(route, head: head, body: body, events: events)
+                service.answer(route, head: head, body: body, events: events, abandonment: abandonment)
             }.whenComplete { outcome in
                 let (handler, context) = handler.value
-                handler.answering = false
+                handler.answering -= 1
+                handler.giveBack(held)
                 switch outcome {
                 case .success(.answer(let answer)): handler.respond(answer, keepAlive: head.isKeepAlive, context: context)
                 case .success(.streamed): break
@@ -69,12 +83,32 @@ final class RequestHandler: ChannelInboundHandler {
         }
     }
 
+    /// The client went away: its requests with the daemon are cancelled, its
+    /// bytes given back.
+    func channelInactive(context: ChannelHandlerContext) {
+        abandonment.abandon()
+        drop()
+        context.fireChannelInactive()
+    }
+
+    /// Forgets the body being read, and gives its bytes back.
+    private func drop() {
+        request = nil
+        giveBack(body.count)
+        body = []
+    }
+
+    /// A body's bytes go back to the budget once it is dropped or answered.
+    private func giveBack(_ bytes: Int) {
+        service.uploads.release(bytes)
+    }
+
     /// A client that sends nothing for `idleTimeout` while no answer is
     /// being made (a body that stops halfway, a connection kept open and
     /// unused) is closed: each holds a connection and a buffer.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case IdleStateHandler.IdleStateEvent.read = event else { return context.fireUserInboundEventTriggered(event) }
-        if !answering { context.close(promise: nil) }
+        if answering == 0 { context.close(promise: nil) }
     }
 
     private func respond(_ answer: HTTPAnswer, keepAlive: Bool, context: ChannelHandlerContext) {

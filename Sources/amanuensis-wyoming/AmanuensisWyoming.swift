@@ -50,8 +50,13 @@ struct AmanuensisWyoming: ParsableCommand {
         while true {
             let peer = CPosixShim_accept_cloexec(listener)
             guard peer >= 0 else {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                throw failure("accept: \(String(cString: strerror(errno)))")
+                // Out of descriptors or memory, or a connection that failed
+                // as it came: the peers being served go on, and so does accepting.
+                if errno != EINTR, errno != ECONNABORTED {
+                    log("accept: \(String(cString: strerror(errno)))")
+                    usleep(100_000)
+                }
+                continue
             }
             guard serving.add(1, ordering: .relaxed).newValue <= maxConnections else {
                 serving.subtract(1, ordering: .relaxed)

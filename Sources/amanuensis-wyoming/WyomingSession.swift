@@ -18,6 +18,9 @@ import WyomingProtocol
 struct WyomingSession {
     /// How long a write to a peer that does not read may block.
     private static let sendTimeout = 10.0
+    /// How long a peer may stay silent with no transcription open, or
+    /// stall inside an event: each holds one of the gateway's connections.
+    private static let idleTimeout: Int32 = 60
 
     private let peer: Int32
     private let daemonPath: String
@@ -30,6 +33,10 @@ struct WyomingSession {
     private var announced: [String: JSONValue] = [:]
     /// The current audio was refused: its chunks are dropped until `audio-stop`.
     private var refused = false
+    /// `audio-stop` came for the open request: what remains is the daemon's answer.
+    private var stopped = false
+    /// The peer closed its side; its answer may still be owed.
+    private var peerClosed = false
 
     init(peer: Int32, daemonPath: String, streaming: Bool) {
         self.peer = peer
@@ -49,6 +56,10 @@ struct WyomingSession {
         defer { close(peer) }
         var timeout = timeval(tv_sec: Int(Self.sendTimeout), tv_usec: 0)
         setsockopt(peer, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var stall = timeval(tv_sec: Int(Self.idleTimeout), tv_usec: 0)
+        setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &stall, socklen_t(MemoryLayout<timeval>.size))
+        var on: Int32 = 1
+        setsockopt(peer, SOL_SOCKET, SO_KEEPALIVE, &on, socklen_t(MemoryLayout<Int32>.size))
         do {
             while try step() {}
         } catch let malformed as WyomingReader.Malformed {
@@ -71,25 +82,40 @@ struct WyomingSession {
         for _ in 0..<64 where sink.withUnsafeMutableBytes({ Glibc.read(peer, $0.baseAddress, $0.count) }) > 0 {}
     }
 
-    /// Waits for the peer or the daemon and handles what came; false once the peer hung up.
+    /// Waits for the peer or the daemon and handles what came; false once
+    /// the session is over: the peer hung up (after its answer, if it had
+    /// sent all its audio), or stayed silent too long with nothing open.
     private mutating func step() throws -> Bool {
-        var fds = [pollfd(fd: peer, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: peerClosed ? -1 : peer, events: Int16(POLLIN), revents: 0)]
         if let request { fds.append(pollfd(fd: request.descriptor, events: Int16(POLLIN), revents: 0)) }
         if !reader.hasBufferedBytes, !(request?.hasBufferedBytes ?? false) {
-            guard poll(&fds, nfds_t(fds.count), -1) >= 0 || errno == EINTR else { throw PeerGone() }
+            // Only the daemon's answer, once all the audio is in, may take as long as it takes.
+            let ready = poll(&fds, nfds_t(fds.count), request != nil && stopped ? -1 : Self.idleTimeout * 1000)
+            if ready == 0 { return false }
+            guard ready > 0 || errno == EINTR else { throw PeerGone() }
         }
         if let request, fds.count > 1, fds[1].revents != 0 || request.hasBufferedBytes {
+            let over: Bool
             do {
-                let (events, over) = try request.receive()
-                for event in events { try send(event) }
-                if over { self.request = nil }
+                let answer = try request.receive()
+                for event in answer.events { try send(event) }
+                over = answer.over
             } catch let error as ProtocolError {
                 try send(.error(error.message, code: error.code.name))
+                over = true
+            }
+            if over {
                 self.request = nil
+                // Ended before its audio did: the rest of that audio is dropped.
+                if !stopped { refused = true }
             }
         }
+        if peerClosed { return request != nil }
         guard fds[0].revents != 0 || reader.hasBufferedBytes else { return true }
-        guard let event = try reader.next() else { return false }
+        guard let event = try reader.next() else {
+            peerClosed = true
+            return request != nil && stopped
+        }
         try handle(event)
         return true
     }
@@ -116,6 +142,7 @@ struct WyomingSession {
                 language = nil
             }
             guard let request, !refused else { return }
+            stopped = true
             do { try request.end() } catch { try fail(Self.refusal(of: error)) }
         default:
             // Wyoming peers pass over events that are not theirs.
@@ -126,6 +153,7 @@ struct WyomingSession {
     private mutating func start(_ event: WyomingEvent) throws {
         if request != nil { try fail(.error("audio-start while a transcription is open; it was cancelled", code: "bad-request")) }
         refused = false
+        stopped = false
         announced = Self.format(of: event)
         do {
             let format = try Self.rawFormat(announced)
@@ -142,7 +170,7 @@ struct WyomingSession {
             return try fail(.error("audio-chunk in \(Self.describe(Self.format(of: chunk))) after audio-start announced \(Self.describe(announced))",
                                    code: "bad-request"))
         }
-        guard chunk.payload.count % request.format.bytesPerFrame == 0 else {
+        guard request.format.bytesPerFrame > 0, chunk.payload.count % request.format.bytesPerFrame == 0 else {
             return try fail(.error("audio-chunk of \(chunk.payload.count) bytes is not whole \(request.format.bytesPerFrame)-byte frames",
                                    code: "bad-request"))
         }
@@ -181,8 +209,8 @@ struct WyomingSession {
     /// The daemon's raw format for Wyoming's rate, width (bytes a sample) and channels.
     private static func rawFormat(_ format: [String: JSONValue]) throws -> RawAudioFormat {
         guard let rate = format["rate"]?.integer, let width = format["width"]?.integer, let channels = format["channels"]?.integer,
-              let sampleRate = UInt32(exactly: rate), let channelCount = UInt8(exactly: channels) else {
-            throw ProtocolError(.badRequest, "audio-start needs rate, width and channels as whole numbers (\(describe(format)))")
+              let sampleRate = UInt32(exactly: rate), sampleRate > 0, let channelCount = UInt8(exactly: channels), channelCount > 0 else {
+            throw ProtocolError(.badRequest, "audio-start needs rate, width and channels as positive whole numbers (\(describe(format)))")
         }
         let encoding: RawAudioFormat.Encoding
         switch width {

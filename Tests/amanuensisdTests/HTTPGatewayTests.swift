@@ -40,13 +40,46 @@ import Testing
         #expect(words.map { $0["word"] as? String } == amctlSegments.flatMap { $0["words"] as? [[String: Any]] ?? [] }.map { $0["word"] as? String })
         #expect(words.count == 22)
 
-        let streamed = try #require(try Self.result(gateway.openAI([Samples.jfk, "--stream"])) as? [[String: Any]])
-        #expect(streamed.map { $0["type"] as? String } == ["transcript.text.delta", "transcript.text.done"])
-        #expect(streamed.last?["text"] as? String == text && streamed.first?["delta"] as? String == text)
 
         let curl = try CommandResult.run(["/usr/bin/curl", "-sS", "-F", "file=@\(Samples.jfk)", "-F", "model=whisper-1",
                                           "http://\(gateway.address)/v1/audio/transcriptions"])
         #expect(curl.standardOutput == "{\"text\":\"\(text)\"}\n", "\(curl.standardError)")
+    }
+
+    /// jfk four times over: 44 s, two windows, and over curl's 1 MiB threshold for `Expect: 100-continue`.
+    static func longClip(in daemon: DaemonHarness) throws -> String {
+        let pcm = try Samples.jfkPCM()
+        return try daemon.directory.file("jfk4.wav", contents: Samples.wav(pcm: pcm + pcm + pcm + pcm)).path
+    }
+
+    @Test func aStreamSendsEachWindowsTextAsItIsFinal() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let gateway = try GatewayHarness("amanuensis-http", daemon: daemon)
+        let clip = try Self.longClip(in: daemon)
+        let text = try GatewayHarness.amctl(daemon, ["transcribe", clip])
+        let streamed = try #require(try Self.result(gateway.openAI([clip, "--stream"])) as? [[String: Any]])
+        let types = streamed.map { $0["type"] as? String ?? "" }
+        #expect(types.count >= 3 && types.dropLast().allSatisfy { $0 == "transcript.text.delta" } && types.last == "transcript.text.done",
+                "\(types)")
+        #expect(streamed.last?["text"] as? String == text)
+        #expect(streamed.dropLast().compactMap { $0["delta"] as? String }.joined() == text)
+
+        // curl sends a body over 1 MiB only after 100 Continue (or a second's wait).
+        let curl = try CommandResult.run(["/usr/bin/curl", "-sS", "-v", "-F", "file=@\(clip)", "http://\(gateway.address)/v1/audio/transcriptions"])
+        #expect(curl.standardError.contains("HTTP/1.1 100 Continue") && curl.standardOutput.contains(Samples.jfkText), "\(curl.standardError)")
+    }
+
+    @Test func aClientThatGoesAwayHasItsRequestCancelled() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let gateway = try GatewayHarness("amanuensis-http", daemon: daemon)
+        let clip = try Self.longClip(in: daemon)
+        let curl = try CommandResult.run(["/usr/bin/curl", "-sS", "--max-time", "0.5", "-F", "file=@\(clip)",
+                                          "http://\(gateway.address)/v1/audio/transcriptions"])
+        #expect(curl.status == 28, "curl timed out: \(curl.standardError)")
+        let status = try DictationServingTests.status(daemon) { $0["cancelled"] == "1" && $0["active"] == "0" }
+        #expect(status["cancelled"] == "1" && status["completed"] == "0" && status["active"] == "0", "\(status)")
     }
 
     @Test func translationsOnAMultilingualModelAndARefusalOnAnEnglishOne() throws {

@@ -80,10 +80,29 @@ import Testing
                 + Data("12345678".utf8) + header(#"{"type": "audio-stop"}"#), "a header that is not a JSON object"),
             (header(#"{"type": "describe", "data_length": 100}"#) + Data("{}".utf8), "the stream ended inside an event"),
             (header(#"["not", "an", "object"]"#), "a header that is not a JSON object"),
+            (header(String(repeating: " ", count: 20_000) + #"{"type": "describe"}"#), "a header line longer than 16384 bytes"),
         ]
         for (bytes, error) in cases {
             let events = try gateway.wyomingEvents("raw", standardInput: bytes)
             #expect(events.last?.type == "error" && events.last?.data["text"] as? String == error, "\(events)")
+        }
+        // Formats that are no audio, and a refusal mid-utterance: one error each, however many chunks follow.
+        let utterance = { (format: String, language: String) in
+            header(#"{"type": "transcribe", "data": {"language": "\#(language)"}}"#)
+                + header(#"{"type": "audio-start", "data": \#(format)}"#)
+                + header(#"{"type": "audio-chunk", "data": \#(format), "payload_length": 6}"#) + Data(repeating: 0, count: 6)
+                + header(#"{"type": "audio-chunk", "data": \#(format), "payload_length": 6}"#) + Data(repeating: 0, count: 6)
+                + header(#"{"type": "audio-stop"}"#)
+        }
+        let refusals: [(bytes: Data, error: String)] = [
+            (utterance(#"{"rate": 16000, "width": 2, "channels": 0}"#, "en"), "as positive whole numbers"),
+            (utterance(#"{"rate": 16000, "width": 3, "channels": 1}"#, "en"), "audio of width 3"),
+            (utterance(#"{"rate": 16000, "width": 2, "channels": 1}"#, "de"), "it cannot transcribe 'de'"),
+        ]
+        for (bytes, error) in refusals {
+            let events = try gateway.wyomingEvents("raw", standardInput: bytes)
+            #expect(events.map(\.type) == ["error"], "\(events)")
+            #expect((events.first?.data["text"] as? String)?.contains(error) == true, "\(events)")
         }
         #expect(try gateway.wyomingEvents("transcribe", [Samples.jfk]).first?.data["text"] as? String == Samples.jfkText)
         let status = try DictationServingTests.status(daemon, until: DictationServingTests.idle)
