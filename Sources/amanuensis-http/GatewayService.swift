@@ -138,7 +138,12 @@ struct GatewayService: Sendable {
             let id: String
             let object = "model"
             let created = 0
-            let owned_by = "amanuensis"
+            let ownedBy = "amanuensis"
+
+            enum CodingKeys: String, CodingKey {
+                case id, object, created
+                case ownedBy = "owned_by"
+            }
         }
 
         let object = "list"

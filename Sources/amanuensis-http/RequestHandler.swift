@@ -37,6 +37,10 @@ final class RequestHandler: ChannelInboundHandler {
             switch service.route(head) {
             case .success(let route):
                 request = (head, route)
+                // Grown by doubling, a body would hold up to twice what the budget counts.
+                if let declared = head.headers["Content-Length"].first.flatMap(Int.init), declared > 0 {
+                    body.reserveCapacity(min(declared, service.maximumUploadBytes))
+                }
                 // curl waits a second for this before sending a large body.
                 if head.headers["Expect"].first?.lowercased() == "100-continue" {
                     context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
