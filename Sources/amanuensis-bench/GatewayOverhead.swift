@@ -18,8 +18,7 @@ extension Bench {
             commandName: "gateway",
             abstract: "Measure a gateway's overhead against the daemon's own protocol.")
 
-        @Option(help: "The daemon's socket.")
-        var socket: String
+        @OptionGroup var daemon: SocketOption
 
         @Option(help: "The Wyoming gateway's address, HOST:PORT.")
         var wyoming: String?
@@ -48,7 +47,7 @@ extension Bench {
             var texts: Set<String> = []
             for run in 0..<runs + 1 {
                 var started = ContinuousClock.now
-                var client = try BenchClient(socket: socket)
+                var client = try BenchClient(socket: daemon.socket)
                 if http == nil {
                     var retries = 0
                     guard case .transcribed = try client.transcribe(pcm: pcm, busyRetries: &retries) else {
