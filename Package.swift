@@ -1,6 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The programs link the Swift runtime and Foundation statically, so that they
+/// run without a Swift toolchain (Packaging/build-deb.sh packages them). The
+/// libraries are named because the modules are compiled against the shared
+/// runtime, whose link entries leave out what the static Foundation needs.
+/// lld, because GNU ld warns of glibc's mktemp inside the static Foundation.
+/// Only programs take these flags: a test bundle linking a target inherits
+/// its flags, and Swift Testing has no static library (so the daemon's code
+/// is the library AmanuensisDaemon, and amanuensisd is its entry point).
+let standalone: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib", "-use-ld=lld",
+                  "-l_FoundationICU", "-lCoreFoundation", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"]),
+]
+
 let package = Package(
     name: "Amanuensis",
     products: [
@@ -49,27 +62,30 @@ let package = Package(
             name: "AmanuensisRuntime",
             dependencies: ["AmanuensisCore", "AmanuensisProtocol", "CPosixShim", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
-        .executableTarget(
-            name: "amanuensisd",
+        .target(
+            name: "AmanuensisDaemon",
             dependencies: [
                 "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim", "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        .executableTarget(name: "amanuensisd", dependencies: ["AmanuensisDaemon"], linkerSettings: standalone),
         .executableTarget(
             name: "amctl",
             dependencies: [
                 "AmanuensisClient", "AmanuensisProtocol", "AmanuensisTransport", "CPosixShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: standalone
         ),
         .executableTarget(
             name: "amanuensis-wyoming",
             dependencies: [
                 "AmanuensisClient", "AmanuensisProtocol", "CPosixShim", "CSystemd", "GatewaySupport", "WyomingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: standalone
         ),
         .executableTarget(
             name: "amanuensis-http",
@@ -79,14 +95,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            linkerSettings: standalone
         ),
         .executableTarget(
             name: "amanuensis-bench",
             dependencies: [
                 "AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "WyomingProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: standalone
         ),
         .target(name: "TestSupport", dependencies: ["AmanuensisCore"], path: "Tests/TestSupport"),
         .testTarget(name: "AmanuensisCoreTests", dependencies: ["AmanuensisCore", "AmanuensisKernels", "CSndFile", "TestSupport"]),
@@ -94,7 +112,7 @@ let package = Package(
         .testTarget(name: "AmanuensisRuntimeTests", dependencies: ["AmanuensisRuntime", "AmanuensisCore", "AmanuensisProtocol", "TestSupport"]),
         .testTarget(
             name: "amanuensisdTests",
-            dependencies: ["AmanuensisCore", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport", "amanuensisd", "amctl", "amanuensis-bench", "amanuensis-wyoming", "amanuensis-http"]
+            dependencies: ["AmanuensisCore", "AmanuensisDaemon", "AmanuensisProtocol", "AmanuensisTransport", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -48,7 +48,7 @@ configure() {
     model-header)   harness=FuzzModelHeader;   max_len=4096
                     sources=(Sources/AmanuensisCore/Model/{CTranslate2File,MappedFile,ModelError}.swift) ;;
     config)         harness=FuzzConfiguration; max_len=4096
-                    sources=(Sources/amanuensisd/{DaemonConfiguration,ConfigurationFile}.swift)
+                    sources=(Sources/AmanuensisDaemon/{DaemonConfiguration,ConfigurationFile}.swift)
                     flags=(-I "$out/config-modules") ;;
     wyoming-event)  harness=FuzzWyomingEvent;  max_len=20000
                     sources=(Sources/WyomingProtocol/*.swift) ;;

@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
-@testable import amanuensisd
+@testable import AmanuensisDaemon
 
 /// amanuensisd.conf is read with TOML's rules for everything a key can take,
 /// and refuses the rest with the line it is on.

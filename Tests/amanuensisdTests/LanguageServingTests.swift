@@ -3,7 +3,7 @@ import AmanuensisProtocol
 import Foundation
 import TestSupport
 import Testing
-@testable import amanuensisd
+@testable import AmanuensisDaemon
 
 /// Languages as users meet them through amctl: detection, a language or
 /// translation asked for, what the daemon says it knows, and refusals of

@@ -1,4 +1,4 @@
-@testable import amanuensisd
+@testable import AmanuensisDaemon
 import Foundation
 import TestSupport
 import Testing

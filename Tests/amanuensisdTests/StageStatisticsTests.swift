@@ -1,5 +1,5 @@
 @testable import AmanuensisCore
-@testable import amanuensisd
+@testable import AmanuensisDaemon
 import Histogram
 import Testing
 

@@ -9,9 +9,8 @@ import Foundation
 
 /// amanuensisd(8): loads the model, listens on a Unix socket (or on the one
 /// systemd passes), and transcribes for its clients until told to stop.
-@main
-struct Daemon: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Daemon: ParsableCommand, Sendable {
+    public static let configuration = CommandConfiguration(
         commandName: "amanuensisd",
         abstract: "The Amanuensis speech-to-text daemon.",
         discussion: "Serves transcriptions on a Unix socket. See amanuensisd(8) and amanuensisd.conf(5).",
@@ -50,7 +49,9 @@ struct Daemon: ParsableCommand {
     @Option(name: .long, help: "Exit after this many idle seconds (0 = never).")
     var idleExit: Double?
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         if let streams, !(1...64).contains(streams) { throw ValidationError("--streams must be 1 to 64") }
         if let beamSize, !(1...16).contains(beamSize) { throw ValidationError("--beam-size must be 1 to 16") }
         if let idleExit, idleExit < 0 { throw ValidationError("--idle-exit must not be negative") }
@@ -80,7 +81,7 @@ struct Daemon: ParsableCommand {
         return configuration
     }
 
-    func run() throws {
+    public func run() throws {
         Signals.blockHandledSignals()
         // Request-sized blocks (decoded audio, results) come and go with every
         // request. glibc raises its mmap threshold to the largest block freed,
