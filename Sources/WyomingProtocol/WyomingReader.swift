@@ -16,17 +16,20 @@ public struct WyomingReader {
     }
 
     private let read: (UnsafeMutableRawBufferPointer) throws -> Int
-    private var buffer: [UInt8] = []
+    /// Bytes `start..<end` are read and not yet taken; the rest is room for reads.
+    private var buffer = [UInt8](repeating: 0, count: WyomingReader.readBytes)
     private var start = 0
+    private var end = 0
+    /// The room a read is offered: a chunk of audio and its header in one.
+    private static let readBytes = 64 * 1024
 
     /// `read` fills the buffer it is given and returns the bytes read, 0 at the end.
     public init(read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.read = read
-        buffer.reserveCapacity(64 * 1024)
     }
 
     /// Bytes read and not yet taken: an event may be waiting without the socket being readable.
-    public var hasBufferedBytes: Bool { start < buffer.count }
+    public var hasBufferedBytes: Bool { start < end }
 
     /// The next event; nil when the stream ends between events.
     public mutating func next() throws -> WyomingEvent? {
@@ -69,16 +72,16 @@ public struct WyomingReader {
         // Bytes after `start` already searched: a refill moves `start`.
         var scanned = 0
         while true {
-            if let newline = buffer[(start + scanned)...].firstIndex(of: 0x0A) {
+            if let newline = buffer[(start + scanned)..<end].firstIndex(of: 0x0A) {
                 // However the bytes arrived: the limit is the line's, not a read's.
                 guard newline - start <= Self.maximumHeaderBytes else { throw lineTooLong }
                 defer { start = newline + 1 }
                 return buffer[start..<newline]
             }
-            scanned = buffer.count - start
-            guard buffer.count - start <= Self.maximumHeaderBytes else { throw lineTooLong }
-            guard try fill() else {
-                if start == buffer.count { return nil }
+            scanned = end - start
+            guard end - start <= Self.maximumHeaderBytes else { throw lineTooLong }
+            guard try fill(needing: end - start + 1) else {
+                if start == end { return nil }
                 throw Malformed(text: "the stream ended inside a header line", code: "truncated")
             }
         }
@@ -89,23 +92,30 @@ public struct WyomingReader {
     }
 
     private mutating func take(_ count: Int) throws -> [UInt8] {
-        while buffer.count - start < count {
-            guard try fill() else { throw Malformed(text: "the stream ended inside an event", code: "truncated") }
+        while end - start < count {
+            guard try fill(needing: count) else { throw Malformed(text: "the stream ended inside an event", code: "truncated") }
         }
         defer { start += count }
         return Array(buffer[start..<start + count])
     }
 
-    /// Reads more; false at the end of the stream.
-    private mutating func fill() throws -> Bool {
-        if start > 0 {
-            buffer.removeFirst(start)
+    /// Reads more into the room after `end`, first making room for `needed`
+    /// bytes from `start` (moving the unread bytes to the front, or growing
+    /// the buffer to a length the limits allow); false at the end of the
+    /// stream. A peer sending a byte at a time costs a byte's work per read.
+    private mutating func fill(needing needed: Int) throws -> Bool {
+        if buffer.count - start < needed || end == buffer.count {
+            buffer.withUnsafeMutableBytes { bytes in
+                bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: end - start)
+            }
+            end -= start
             start = 0
+            if buffer.count < needed {
+                buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count))
+            }
         }
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 64 * 1024))
-        let count = try buffer[old...].withUnsafeMutableBytes { try read($0) }
-        buffer.removeLast(64 * 1024 - count)
+        let count = try buffer[end...].withUnsafeMutableBytes { try read($0) }
+        end += count
         return count > 0
     }
 }
