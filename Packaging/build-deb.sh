@@ -86,5 +86,5 @@ sed -e "s|@VERSION@|$version|" -e "s|@DEPENDS@|$depends|" \
 chmod 0644 "$root/DEBIAN/md5sums"
 
 package=$output/amanuensis_${version}_amd64.deb
-dpkg-deb --root-owner-group -Zxz -z2 --build "$root" "$package" >&2
+dpkg-deb --root-owner-group -Zxz -z0 --build "$root" "$package" >&2
 echo "$package"

@@ -14,10 +14,16 @@ Packaging/fetch-model.sh tiny.en "$AMANUENSIS_MODELS" >/dev/null
 Packaging/fetch-model.sh base "$AMANUENSIS_MODELS" >/dev/null
 
 [ -d ../shared/corpus ] || echo "WARNING: ../shared/corpus is absent: the corpus-wide tests will fail and say so." >&2
+# Where the time goes, for keeping CI inside its budget.
+elapsed() { echo "run-tests: $1 at $((SECONDS / 60)) min $((SECONDS % 60)) s" >&2; }
+elapsed "dependencies and models ready"
 swift test -c release -Xswiftc -enable-testing "$@"
+elapsed "tests done"
 # With the whole suite, not with a filter: every fuzz target for a short
 # while (replaying its seeds, past crashes among them), and the speed guard.
 if [ $# -eq 0 ]; then
   Tools/fuzz.sh all "${AMANUENSIS_FUZZ_SECONDS:-10}"
+  elapsed "fuzz smoke runs done"
   Tools/speed-guard.sh
+  elapsed "speed guard done"
 fi

@@ -135,8 +135,15 @@ run() {
 [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] || usage
 which=$1 seconds=$2; shift 2
 if [ "$which" = all ]; then
-  failed=0
-  for target in "${targets[@]}"; do run "$target" "$seconds" "$@" || failed=1; done
+  # Targets side by side, one a core (AMANUENSIS_FUZZ_JOBS to change it):
+  # the test command's smoke run takes half the time on two cores.
+  jobs=${AMANUENSIS_FUZZ_JOBS:-$(nproc)} failed=0 running=0
+  for target in "${targets[@]}"; do
+    run "$target" "$seconds" "$@" &
+    running=$((running + 1))
+    if [ $running -ge "$jobs" ]; then wait -n || failed=1; running=$((running - 1)); fi
+  done
+  while [ $running -gt 0 ]; do wait -n || failed=1; running=$((running - 1)); done
   exit $failed
 fi
 run "$which" "$seconds" "$@"
