@@ -82,8 +82,8 @@ DAEMON = {
     "error-unknown-code": u8(0x85) + u32(0) + u16(999) + string("from a newer daemon"),
     "status": u8(0x86) + u32(2) + string("model") + string("tiny.en") + string("requests") + string("3"),
     "stats": u8(0x87) + u32(2)
-    + u8(0) + string("total") + u64(12) + b"".join(f64(v) for v in (800.0, 790.0, 950.0, 990.0, 1001.0))
-    + u8(1) + string("total.encoder") + u64(3) + b"".join(f64(v) for v in (300.0, 299.0, 320.0, 330.0, 331.0)),
+    + u8(0) + u8(0) + string("total") + u64(12) + b"".join(f64(v) for v in (800.0, 790.0, 950.0, 990.0, 1001.0))
+    + u8(1) + u8(1) + string("total.encoder") + u64(3) + b"".join(f64(v) for v in (30.0, 29.9, 32.0, 33.0, 33.1)),
     "pong": u8(0x88) + u64(0x0123456789ABCDEF),
     "segments": u8(0x89) + u32(7) + u32(1) + segment(30.0, 34.5, " ask what you can do for your country."),
     "commit": u8(0x8A) + u32(9) + f64(0.0) + f64(1.2) + string(" And so my"),

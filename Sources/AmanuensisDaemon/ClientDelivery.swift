@@ -37,7 +37,7 @@ struct ClientDelivery: JobDelivery {
     }
 
     private func deliver(_ job: Job, _ transcript: Transcript, _ report: TimingReport) {
-        statistics.record(report)
+        statistics.record(report, audioSeconds: transcript.duration)
         responder.send(.result(TranscriptionResult(
             requestID: job.requestID, duration: transcript.duration,
             language: transcript.language ?? "", languageProbability: transcript.languageProbability,

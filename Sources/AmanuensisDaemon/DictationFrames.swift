@@ -31,7 +31,7 @@ struct DictationFrames: DictationDelivery {
     func finish(_ dictation: Dictation, _ outcome: DictationOutcome) {
         switch outcome {
         case .dictated(let result):
-            statistics.record(result.report)
+            statistics.record(result.report, audioSeconds: result.duration)
             responder.send(.result(TranscriptionResult(
                 requestID: requestID, duration: result.duration,
                 language: result.language?.code ?? "", languageProbability: result.language?.probability ?? 0,

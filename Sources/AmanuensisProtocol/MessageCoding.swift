@@ -159,7 +159,7 @@ extension DaemonMessage {
             w.u8(MessageType.statsReply.rawValue)
             w.u32(UInt32(rows.count))
             for row in rows {
-                w.u8(row.period.rawValue); w.string(row.path); w.u64(row.count)
+                w.u8(row.period.rawValue); w.u8(row.measure.rawValue); w.string(row.path); w.u64(row.count)
                 for value in [row.mean, row.p50, row.p95, row.p99, row.max] { w.f64(value) }
             }
         case .pong(let nonce):
@@ -229,14 +229,19 @@ extension DaemonMessage {
             self = .status(try pairs())
         case .statsReply:
             let count = Int(try r.u32("row count"))
-            guard count <= r.remaining / 53 else { throw ProtocolError(.malformedFrame, "\(count) rows cannot fit") }
+            guard count <= r.remaining / 54 else { throw ProtocolError(.malformedFrame, "\(count) rows cannot fit") }
             self = .stats(try (0..<count).map { _ in
                 let periodByte = try r.u8("period")
                 guard let period = StatisticsRow.Period(rawValue: periodByte) else {
                     throw ProtocolError(.malformedFrame, "unknown statistics period \(periodByte)")
                 }
-                return StatisticsRow(period: period, path: try r.string("path"), count: try r.u64("count"), mean: try r.f64("mean"),
-                                     p50: try r.f64("p50"), p95: try r.f64("p95"), p99: try r.f64("p99"), max: try r.f64("max"))
+                let measureByte = try r.u8("measure")
+                guard let measure = StatisticsRow.Measure(rawValue: measureByte) else {
+                    throw ProtocolError(.malformedFrame, "unknown statistics measure \(measureByte)")
+                }
+                return StatisticsRow(period: period, measure: measure, path: try r.string("path"), count: try r.u64("count"),
+                                     mean: try r.f64("mean"), p50: try r.f64("p50"), p95: try r.f64("p95"), p99: try r.f64("p99"),
+                                     max: try r.f64("max"))
             })
         case .pong:
             self = .pong(nonce: try r.u64("nonce"))

@@ -6,13 +6,15 @@ import Glibc
 /// Where `amctl transcribe` puts each result, so that what it writes is
 /// always one valid document: with one input, the result as its format
 /// renders it; with several, text lines prefixed with the input's name (as
-/// grep does) and JSON as one array; with `--output-dir`, one file per input
+/// grep does), JSON as one array and JSON Lines one input after another
+/// (every line names its file); with `--output-dir`, one file per input
 /// beside nothing on standard output. Subtitles of several inputs are never
 /// mixed on standard output (`Transcribe.validate` asks for a directory).
 ///
-/// The text of one input is printed as its segments become final, so a
-/// long file shows its words while it is decoded (and Ctrl-C keeps them);
-/// what is printed is the result's `text` exactly.
+/// The text (or JSON Lines) of one input is printed as its segments become
+/// final, so a long file shows its words while it is decoded (and Ctrl-C
+/// keeps them); what is printed is the result's `text` exactly (or its
+/// segments' lines, then the result's).
 struct ResultWriter {
     let format: OutputFormat
     let inputs: Int
@@ -42,17 +44,21 @@ struct ResultWriter {
         return (directory.hasSuffix("/") ? directory : directory + "/") + name + "." + format.fileExtension
     }
 
-    /// Whether segments are printed as they come: text of one input, on standard output.
-    var streamsText: Bool { format == .text && inputs == 1 && outputDirectory == nil }
+    /// Whether segments are printed as they come: text or JSON Lines of one
+    /// input, on standard output.
+    var streamsText: Bool { (format == .text || format == .jsonl) && inputs == 1 && outputDirectory == nil }
 
     /// Prints segments that became final before the result.
-    mutating func stream(_ segments: [TranscriptionResult.Segment]) {
+    mutating func stream(_ segments: [TranscriptionResult.Segment], input: String) {
         guard streamsText else { return }
         for segment in segments where segment.start >= printedUntil {
-            printPiece(segment.text)
+            if format == .jsonl { printOut(OutputFormat.segmentLine(segment, file: Self.name(of: input))) } else { printPiece(segment.text) }
             printedUntil = segment.end
         }
     }
+
+    /// How an input is named in the output.
+    private static func name(of input: String) -> String { input == "-" ? "stdin" : input }
 
     private mutating func printPiece(_ text: String) {
         var body = Substring(text)
@@ -72,12 +78,12 @@ struct ResultWriter {
     /// Writes one input's result; false (with the reason on standard error)
     /// when its output file cannot be written.
     mutating func write(_ result: TranscriptionResult, input: String) -> Bool {
+        let name = Self.name(of: input)
         if streamsText {
-            stream(result.segments)
-            printOut("\n")
+            stream(result.segments, input: input)
+            printOut(format == .jsonl ? OutputFormat.resultLine(result, file: name) : "\n")
             return true
         }
-        let name = input == "-" ? "stdin" : input
         let rendered = format.render(result, file: name, cues: cues)
         if let outputDirectory {
             let path = Self.outputPath(for: input, in: outputDirectory, format: format)
@@ -95,6 +101,8 @@ struct ResultWriter {
         case .json:
             printOut((openedArray ? ",\n" : "[\n") + rendered.dropLast())
             openedArray = true
+        case .jsonl:
+            printOut(rendered)
         default:
             printOut(rendered.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { "\(name): \($0)\n" }.joined())
         }

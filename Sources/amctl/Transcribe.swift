@@ -19,7 +19,7 @@ extension AmCtl {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(name: .shortAndLong, help: "Output format: text, json, srt or vtt.")
+        @Option(name: .shortAndLong, help: "Output format: text, json, jsonl (JSON Lines: each segment as it is final, then the result), srt or vtt.")
         var format: OutputFormat = .text
 
         @Option(help: ArgumentHelp("Read raw PCM from standard input in this format, ENCODING:RATE:CHANNELS.",
@@ -110,7 +110,7 @@ extension AmCtl {
                 // Streamed text on the terminal is progress enough.
                 let progress = files.count == 1 && isatty(STDERR_FILENO) != 0 && !(writer.streamsText && isatty(STDOUT_FILENO) != 0)
                 var batch = FileBatch(files: files, retrying: !noRetry, progress: progress, request: { request($0, source: .descriptor) })
-                try batch.run(client: &client, connection: connection, stream: { writer.stream($0) }) { result, file in
+                try batch.run(client: &client, connection: connection, stream: { writer.stream($0, input: files[0]) }) { result, file in
                     guard writer.write(result, input: file) else { return false }
                     note(result, file: file)
                     return true
@@ -161,7 +161,7 @@ extension AmCtl {
                         }
                         rawAudio = audio
                     }
-                    let result = try awaitResult(id: 1, client: client) { writer.stream($0) }
+                    let result = try awaitResult(id: 1, client: client) { writer.stream($0, input: "-") }
                     guard writer.write(result, input: "-") else { throw ExitStatus.transcriptionFailed }
                     return note(result, file: "-")
                 } catch let busy as Busy {

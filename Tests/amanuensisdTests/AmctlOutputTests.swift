@@ -29,30 +29,75 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
-    /// A long file's text comes as its windows are decoded, not all at the
-    /// end, and what comes is exactly the transcript.
-    @Test func aLongFilesTextIsPrintedAsItIsDecoded() throws {
-        let daemon = try DaemonHarness()
-        try daemon.start()
+    /// jfk four times over: 44 s, two windows.
+    static func longFile(in daemon: DaemonHarness) throws -> String {
         let pcm = try Samples.jfkPCM()
-        let long = try daemon.directory.file("long.wav", contents: Samples.wav(pcm: pcm + pcm + pcm + pcm)).path
+        return try daemon.directory.file("long.wav", contents: Samples.wav(pcm: pcm + pcm + pcm + pcm)).path
+    }
+
+    /// What amctl printed, as its first read and the rest.
+    static func output(of arguments: [String], daemon: DaemonHarness) throws -> (first: Data, rest: Data, status: Int32) {
         let amctl = Process()
         amctl.executableURL = URL(fileURLWithPath: DaemonHarness.amctl)
-        amctl.arguments = ["transcribe", "--socket", daemon.socketPath, long]
+        amctl.arguments = arguments + ["--socket", daemon.socketPath]
         let output = Pipe()
         amctl.standardOutput = output
         try amctl.run()
         let first = output.fileHandleForReading.availableData
         let rest = output.fileHandleForReading.readDataToEndOfFile()
-        let text = String(decoding: first + rest, as: UTF8.self)
         amctl.waitUntilExit()
-        #expect(amctl.terminationStatus == 0)
+        return (first, rest, amctl.terminationStatus)
+    }
+
+    /// A long file's text comes as its windows are decoded, not all at the
+    /// end, and what comes is exactly the transcript.
+    @Test func aLongFilesTextIsPrintedAsItIsDecoded() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let long = try Self.longFile(in: daemon)
+        let (first, rest, status) = try Self.output(of: ["transcribe", long], daemon: daemon)
+        let text = String(decoding: first + rest, as: UTF8.self)
+        #expect(status == 0)
         // Printed at the end, the whole text would come in one write.
         #expect(!first.isEmpty && !rest.isEmpty, "the text came all at once: \(first.count) then \(rest.count) bytes")
         let json = try daemon.amctl(["transcribe", "-f", "json", long])
         let whole = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
         #expect(text == (whole?["text"] as? String ?? "?") + "\n")
         #expect(text.components(separatedBy: "ask what you can do for your country").count == 5, "\(text)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// JSON Lines: each segment on a line of its own as it becomes final,
+    /// then the result (`-f json`'s object); several files one after another.
+    @Test func jsonLinesAreEachSegmentAsItIsFinalThenTheResult() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let long = try Self.longFile(in: daemon)
+        let (first, rest, status) = try Self.output(of: ["transcribe", "-f", "jsonl", long], daemon: daemon)
+        #expect(status == 0)
+        #expect(!first.isEmpty && !rest.isEmpty, "the lines came all at once: \(first.count) then \(rest.count) bytes")
+        let lines = try String(decoding: first + rest, as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "not a JSON object: \($0)")
+        }
+        let result = try #require(lines.last)
+        #expect(lines.map { $0["type"] as? String } == Array(repeating: "segment", count: lines.count - 1) + ["result"])
+        #expect(lines.allSatisfy { $0["file"] as? String == long })
+        let segments = try #require(result["segments"] as? [[String: Any]])
+        #expect(lines.dropLast().map { [$0["start"] as? Double, $0["end"] as? Double] } == segments.map { [$0["start"] as? Double, $0["end"] as? Double] })
+        #expect(lines.dropLast().map { $0["text"] as? String } == segments.map { $0["text"] as? String })
+        let json = try daemon.amctl(["transcribe", "-f", "json", long])
+        let whole = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        #expect(result["text"] as? String == whole?["text"] as? String)
+
+        let (other, _) = try Self.inputs(in: daemon)
+        let several = try daemon.amctl(["transcribe", "-f", "jsonl", Samples.jfk, other])
+        let objects = several.standardOutput.split(separator: "\n").map {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:]
+        }
+        let files = objects.map { $0["file"] as? String }
+        #expect(several.status == 0 && objects.filter { $0["type"] as? String == "result" }.map { $0["file"] as? String } == [Samples.jfk, other])
+        #expect(files.first == Samples.jfk && !files.contains(nil) && !files.drop { $0 == Samples.jfk }.contains(Samples.jfk),
+                "one file after the other: \(several.standardOutput)")
         #expect(daemon.stop() == 0)
     }
 

@@ -12,8 +12,9 @@ final class GatewayHarness {
     let port: UInt16
     private var pid: pid_t = 0
 
-    init(_ program: String, daemon: DaemonHarness, arguments: [String] = []) throws {
-        port = try Self.freePort()
+    /// On `port`, or a free one.
+    init(_ program: String, daemon: DaemonHarness, arguments: [String] = [], port fixed: UInt16? = nil) throws {
+        port = try fixed ?? Self.freePort()
         address = "127.0.0.1:\(port)"
         let gateway = TestPaths.products.appendingPathComponent(program).path
         pid = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", address, gateway, "--socket", daemon.socketPath]

@@ -27,7 +27,7 @@ import Testing
         #expect(clients.allSatisfy { $0.terminationStatus == 0 }, "\(clients.map(\.terminationStatus))")
         let stats = try daemon.amctl(["stats", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(stats.standardOutput.utf8)) as? [String: [String: [String: Double]]]
-        for period in ["since_start", "last_5_minutes"] {
+        for period in ["since_start", "last_5_minutes", "since_start_per_audio_second", "last_5_minutes_per_audio_second"] {
             for path in ["total", "total.queue", "total.encoder", "total.decoder"] {
                 #expect(object?[period]?[path]?["count"] == 32, "\(period) \(path): \(stats.standardOutput)")
             }
@@ -41,7 +41,23 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
-    @Test func theChartDrawsEveryStage() throws {
+    /// Per second of audio, jfk.wav's 11 s make every stage's time an eleventh.
+    @Test func aStagesTimePerSecondOfAudioIsItsTimeOverTheAudiosLength() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        #expect(try daemon.amctl(["transcribe", Samples.jfk]).status == 0)
+        let stats = try daemon.amctl(["stats", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(stats.standardOutput.utf8)) as? [String: [String: [String: Double]]]
+        for path in ["total", "total.encoder", "total.decoder"] {
+            let perRequest = try #require(object?["since_start"]?[path]?["mean_ms"])
+            let perSecond = try #require(object?["since_start_per_audio_second"]?[path]?["mean_ms"])
+            // Two significant digits per second of audio: within 1 %.
+            #expect(abs(perSecond - perRequest / 11) <= perRequest / 11 * 0.01 + 0.001, "\(path): \(perSecond) against \(perRequest) / 11")
+        }
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func theChartsDrawEveryStagePerRequestAndPerSecondOfAudio() throws {
         let daemon = try DaemonHarness()
         try daemon.start()
         #expect(try daemon.amctl(["transcribe", Samples.jfk]).status == 0)
@@ -49,7 +65,13 @@ import Testing
         #expect(try daemon.amctl(["stats", "--svg", chart]).status == 0)
         let svg = try String(contentsOfFile: chart, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
-        for stage in ["total.encoder", "total.decoder", "total.mel"] { #expect(svg.contains(">\(stage)<")) }
+        for title in ["since start (milliseconds)", "last 5 minutes (milliseconds)", "since start (milliseconds per second of audio)",
+                      "last 5 minutes (milliseconds per second of audio)"] {
+            #expect(svg.contains("time per stage, \(title)</text>"), "\(title)")
+        }
+        for stage in ["total.encoder", "total.decoder", "total.mel"] {
+            #expect(svg.components(separatedBy: ">\(stage)<").count == 5, "\(stage) in each chart")
+        }
         #expect(daemon.stop() == 0)
     }
 }
