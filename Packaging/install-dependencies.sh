@@ -8,7 +8,7 @@ packages=(
   pkg-config libsndfile1-dev libfftw3-dev libsoxr-dev libdnnl-dev zlib1g-dev
   systemd libsystemd-dev valgrind binutils mandoc
   espeak-ng sox jq
-  dpkg-dev lintian
+  dpkg-dev lintian python3-seccomp
 )
 command -v pip >/dev/null || command -v pip3 >/dev/null || packages+=(python3-pip)
 

@@ -17,8 +17,11 @@
 #    best path is not at least as fast as AVX2 (with 10 % allowance for
 #    noise), which catches a wide path that silently fell back to a slow one.
 #
-# usage: Tools/speed-guard.sh [--update]
+# usage: Tools/speed-guard.sh [--update | --instructions | --wall-clock]
+#   --instructions, --wall-clock: only that check (the test command runs the
+#   count beside the fuzz smoke runs, and the timing on a quiet machine)
 set -euo pipefail
+part=${1:-both}
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
 baseline_file=Benchmarks/instructions.baseline
@@ -32,6 +35,8 @@ swift build "${build[@]}" --product amanuensis-bench >&2
 bench="$(swift build "${build[@]}" --show-bin-path)/amanuensis-bench"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+if [ "$part" != --wall-clock ]; then  # the instruction count, to the closing "fi # count"
 
 # valgrind 3.19 cannot read clang's DWARF 5 line tables; the count needs none.
 cp "$bench" "$work/bench"
@@ -50,7 +55,7 @@ PY
 count=$(sed -n 's/^summary: \([0-9]*\).*/\1/p' "$work/callgrind.out")
 [ -n "$count" ] || { echo "speed guard: no instruction count in callgrind's output" >&2; exit 1; }
 
-if [ "${1:-}" = "--update" ]; then
+if [ "$part" = --update ]; then
     {
         echo "# Instructions of one cold transcription of $clip (tiny.en, float32, one thread,"
         echo "# SSE4.1 paths), counted by Tools/speed-guard.sh under valgrind's callgrind."
@@ -70,6 +75,8 @@ if ratio > 1.10:
              "Benchmarks/instructions.baseline (Tools/speed-guard.sh --update) in the same commit")
 PY
 fi
+fi # count
+[ "$part" != --instructions ] || exit 0
 
 # AVX-512 against AVX2, interleaved so both see the same noise.
 for round in 1 2 3; do

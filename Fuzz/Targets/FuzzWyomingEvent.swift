@@ -10,27 +10,34 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = ChunkedInput(fuzzInput(data, size)[...])
-    let chunked = readAll(input.chunks.filter { !$0.isEmpty })
-    let whole = readAll(input.payload.isEmpty ? [] : [input.payload])
+    let chunked = readAll(input.payload, sizes: input.sizes)
+    let whole = readAll(input.payload, sizes: [input.payload.count])
     require(chunked.events == whole.events, "chunked events differ: \(chunked.events) vs \(whole.events)")
     require(chunked.failure == whole.failure, "chunked failure \(String(describing: chunked.failure)) vs \(String(describing: whole.failure))")
     for event in chunked.events {
         require(event.payload.count <= WyomingReader.maximumPayloadBytes, "a payload of \(event.payload.count) bytes")
-        let again = readAll([try! event.encoded()[...]])
+        let encoded = try! event.encoded()[...]
+        let again = readAll(encoded, sizes: [encoded.count])
         require(again.events == [event] && again.failure == nil, "\(event) reads back as \(again)")
     }
     return 0
 }
 
-/// The events of a stream that arrives in `reads`, and the error that stopped it.
-private func readAll(_ reads: [ArraySlice<UInt8>]) -> (events: [WyomingEvent], failure: String?) {
-    var pending = reads[...]
+/// The events of `stream`, arriving in chunks of `sizes` bytes in turn (as
+/// `ChunkedInput.chunks` cuts it; a chunk larger than a read's room comes in
+/// several reads), and the error that stopped it.
+private func readAll(_ stream: ArraySlice<UInt8>, sizes: [Int]) -> (events: [WyomingEvent], failure: String?) {
+    var offset = stream.startIndex, turn = 0, leftInChunk = 0
     var reader = WyomingReader { buffer in
-        guard let next = pending.first else { return 0 }
-        let count = min(next.count, buffer.count)
-        buffer.copyBytes(from: next.prefix(count))
-        pending[pending.startIndex] = next.dropFirst(count)
-        if pending[pending.startIndex].isEmpty { pending = pending.dropFirst() }
+        guard offset < stream.endIndex else { return 0 }
+        while leftInChunk == 0 {
+            leftInChunk = sizes[turn % sizes.count]
+            turn += 1
+        }
+        let count = min(leftInChunk, buffer.count, stream.endIndex - offset)
+        buffer.copyBytes(from: stream[offset..<offset + count])
+        offset += count
+        leftInChunk -= count
         return count
     }
     var events: [WyomingEvent] = []

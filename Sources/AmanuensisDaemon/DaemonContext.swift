@@ -95,10 +95,10 @@ final class DaemonContext: Sendable {
         try connections.withLock { counts in
             let total = counts.values.reduce(0, +)
             guard total < configuration.maximumConnections else {
-                throw ProtocolError(.tooManyConnections, "the daemon serves at most \(configuration.maximumConnections) connections")
+                throw ProtocolError(.tooManyConnections, "the daemon serves at most \(Journal.counted(configuration.maximumConnections, "connection"))")
             }
             guard counts[uid, default: 0] < configuration.maximumConnectionsPerUser else {
-                throw ProtocolError(.tooManyConnections, "at most \(configuration.maximumConnectionsPerUser) connections per user")
+                throw ProtocolError(.tooManyConnections, "at most \(Journal.counted(configuration.maximumConnectionsPerUser, "connection")) per user")
             }
             counts[uid, default: 0] += 1
         }

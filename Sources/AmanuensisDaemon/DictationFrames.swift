@@ -38,7 +38,7 @@ struct DictationFrames: DictationDelivery {
                 segments: result.segments.map(Self.wire),
                 timings: wantsTiming ? result.report.wire : [])))
             let finalize = result.report.entries.first { $0.path == "total.finalize" }?.milliseconds ?? 0
-            journal.log(.info, "dictated \(String(format: "%.1f", result.duration)) s for \(client) in \(result.passes) passes", [
+            journal.log(.info, "dictated \(String(format: "%.1f", result.duration)) s for \(client) in \(Journal.counted(result.passes, "pass", "passes"))", [
                 "REQUEST_ID": String(requestID), "CLIENT": client,
                 "AUDIO_SECONDS": String(format: "%.3f", result.duration), "PASSES": String(result.passes),
                 "FINALIZE_MS": String(format: "%.1f", finalize), "OUTCOME": "ok",

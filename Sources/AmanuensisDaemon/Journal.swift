@@ -45,3 +45,10 @@ final class Journal: Sendable {
         }
     }
 }
+
+extension Journal {
+    /// "1 stream", "8 streams": a count in a message a person reads.
+    static func counted(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(count) " + (count == 1 ? singular : plural ?? singular + "s")
+    }
+}

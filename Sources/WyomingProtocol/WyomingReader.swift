@@ -16,12 +16,12 @@ public struct WyomingReader {
     }
 
     private let read: (UnsafeMutableRawBufferPointer) throws -> Int
-    /// Bytes `start..<end` are read and not yet taken; the rest is room for reads.
-    private var buffer = [UInt8](repeating: 0, count: WyomingReader.readBytes)
+    /// Bytes `start..<end` are read and not yet taken; the rest is room for
+    /// reads. It starts at a page (a header and a chunk of audio) and grows
+    /// only for what an event needs, at least doubling.
+    private var buffer = [UInt8](repeating: 0, count: 4096)
     private var start = 0
     private var end = 0
-    /// The room a read is offered: a chunk of audio and its header in one.
-    private static let readBytes = 64 * 1024
 
     /// `read` fills the buffer it is given and returns the bytes read, 0 at the end.
     public init(read: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
@@ -101,8 +101,9 @@ public struct WyomingReader {
 
     /// Reads more into the room after `end`, first making room for `needed`
     /// bytes from `start` (moving the unread bytes to the front, or growing
-    /// the buffer to a length the limits allow); false at the end of the
-    /// stream. A peer sending a byte at a time costs a byte's work per read.
+    /// the buffer: `needed` is within the limits, so the buffer stays under
+    /// twice the largest event); false at the end of the stream. A peer
+    /// sending a byte at a time costs a byte's work per read.
     private mutating func fill(needing needed: Int) throws -> Bool {
         if buffer.count - start < needed || end == buffer.count {
             buffer.withUnsafeMutableBytes { bytes in
@@ -111,10 +112,11 @@ public struct WyomingReader {
             end -= start
             start = 0
             if buffer.count < needed {
-                buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count))
+                buffer.append(contentsOf: repeatElement(0, count: max(needed, 2 * buffer.count) - buffer.count))
             }
         }
-        let count = try buffer[end...].withUnsafeMutableBytes { try read($0) }
+        // Through the whole array: a mutated slice of it would be a copy.
+        let count = try buffer.withUnsafeMutableBytes { try read(UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
         end += count
         return count > 0
     }

@@ -76,4 +76,33 @@ import Testing
         #expect(removed.status == 0)
         #expect(Self.files(under: stage.url.path).isEmpty, "left behind: \(Self.files(under: stage.url.path))")
     }
+
+    /// The system unit's SystemCallFilter= as systemd applies it (by
+    /// Tools/systemd/unit-syscall-filter.py: CI has no systemd as init): the
+    /// daemon serves a file and raw PCM, reloads and stops under it, and no
+    /// call it makes is refused.
+    @Test func theDaemonServesUnderTheSystemUnitsSystemCallFilter() throws {
+        let unit = TestPaths.root.appendingPathComponent("Packaging/systemd/system/amanuensisd.service").path
+        let loader = TestPaths.root.appendingPathComponent("Tools/systemd/unit-syscall-filter.py").path
+        let directory = try TemporaryDirectory()
+        let socket = directory.url.appendingPathComponent("amanuensisd.sock").path
+        let log = directory.url.appendingPathComponent("daemon.log").path
+        let config = directory.url.appendingPathComponent("amanuensisd.conf").path
+        try Data().write(to: URL(fileURLWithPath: config))
+        let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", socket, "/usr/bin/python3", loader, unit,
+                                              DaemonHarness.daemon, "--config", config, "--model", DaemonHarness.model], log: log)
+        for _ in 0..<200 where access(socket, F_OK) != 0 { usleep(25_000) }
+        let file = try CommandResult.run([DaemonHarness.amctl, "transcribe", "--socket", socket, Samples.jfk])
+        let raw = try CommandResult.run([DaemonHarness.amctl, "transcribe", "--socket", socket, "--raw", "s16le:16000:1", "-"],
+                                        standardInput: try Samples.jfkPCM())
+        kill(daemon, SIGHUP)
+        usleep(500_000)
+        kill(daemon, SIGTERM)
+        var status: Int32 = 0
+        waitpid(daemon, &status, 0)
+        let journal = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(file.standardOutput == Samples.jfkText + "\n" && raw.standardOutput == file.standardOutput, "\(file.standardError)\n\(journal)")
+        #expect(journal.contains("reload: no change") && status == 0, "\(journal)")
+        #expect(!journal.contains("not permitted"), "\(journal)")
+    }
 }
