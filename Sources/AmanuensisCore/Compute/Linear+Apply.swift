@@ -1,8 +1,8 @@
 import AmanuensisKernels
 
 extension Linear {
-    /// The most rows for which the float16 kernel beats a GEMM.
-    static let halfPrecisionRows = 8
+    /// The most rows for which the row table's kernel beats a GEMM.
+    static let rowTableRows = 8
 
     /// y = x·Wᵀ + b for `rows` rows, or y += x·Wᵀ + b with `accumulate` (the
     /// residual connection, written in place without a temporary).
@@ -13,9 +13,19 @@ extension Linear {
             am_broadcast_row_f32(bias.pointer, y, rows, outputs)
         }
         // A decoding step has a row or a few: then the cost is reading the
-        // weights, and the float16 copy halves it.
-        if rows <= Self.halfPrecisionRows {
-            CPUKernels.selected.dot_rows_f16(half.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
+        // weights, so the smaller row table serves it, its outputs shared
+        // out over the team.
+        if rows <= Self.rowTableRows {
+            let kernels = CPUKernels.selected
+            CPUKernels.parallelRows(outputs) { _, share in
+                switch rowTable {
+                case .half(let table):
+                    kernels.dot_rows_f16(table.pointer, x, y, rows, inputs, share.lowerBound, share.upperBound, outputs, 1)
+                case .int8(let table):
+                    kernels.dot_rows_s8(table.pointer, table.scales.pointer, x, y, rows, inputs,
+                                        share.lowerBound, share.upperBound, outputs, 1)
+                }
+            }
             return
         }
         Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,

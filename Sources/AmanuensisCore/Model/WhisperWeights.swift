@@ -6,9 +6,32 @@ struct Linear: Sendable {
     let bias: FloatBuffer
     let outputs: Int
     let inputs: Int
-    /// W in float16 too: the decoder's layers mostly see one row at a time,
+    /// W again, smaller: the decoder's layers mostly see one row at a time,
     /// and then their cost is reading W.
-    let half: HalfBuffer
+    let rowTable: RowTable
+}
+
+/// A weight matrix as the decoder's few-row products read it: float16 (exact
+/// for the float16 weights models ship), or int8 with a scale a row for the
+/// int8 compute type, half the bytes again, as CTranslate2 keeps its
+/// decoder's products.
+enum RowTable: Sendable {
+    case half(HalfBuffer)
+    case int8(Int8Rows)
+
+    init(_ weight: FloatBuffer, rows: Int, columns: Int, computeType: ComputeType) {
+        switch computeType {
+        case .float32: self = .half(HalfBuffer(converting: weight))
+        case .int8: self = .int8(Int8Rows(quantizing: weight, rows: rows, columns: columns))
+        }
+    }
+
+    var bytes: Int {
+        switch self {
+        case .half(let table): table.bytes
+        case .int8(let table): table.bytes
+        }
+    }
 }
 
 struct LayerNorm: Sendable {
@@ -53,7 +76,7 @@ struct DecoderLayer: Sendable {
 /// every shape checked against the model's dimensions: the encoder's products
 /// in the chosen compute type (and the decoder's cross-attention keys and
 /// values, computed once a window), the rest of the decoder's in float32
-/// and float16.
+/// and as row tables (`RowTable`).
 struct WhisperWeights: Sendable {
     let dimensions: WhisperDimensions
     /// The convolutions as products over im2col rows `[inputs·3]` (in-channel
@@ -145,18 +168,21 @@ struct WhisperWeights: Sendable {
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
+            func linear(_ name: String, outputs: Int, inputs: Int) throws -> Linear {
+                try reader.linear(p + name, outputs: outputs, inputs: inputs, computeType: computeType)
+            }
             return DecoderLayer(
                 selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
-                selfQueryKeyValue: try reader.linear(p + "self_attention/linear_0", outputs: 3 * width, inputs: width),
-                selfAttentionOutput: try reader.linear(p + "self_attention/linear_1", outputs: width, inputs: width),
+                selfQueryKeyValue: try linear("self_attention/linear_0", outputs: 3 * width, inputs: width),
+                selfAttentionOutput: try linear("self_attention/linear_1", outputs: width, inputs: width),
                 crossAttentionNorm: try reader.layerNorm(p + "attention/layer_norm", width: width),
-                crossQuery: try reader.linear(p + "attention/linear_0", outputs: width, inputs: width),
+                crossQuery: try linear("attention/linear_0", outputs: width, inputs: width),
                 crossKeyValue: try reader.matMul(p + "attention/linear_1", rows: audioPositions, outputs: 2 * width,
                                                  inputs: width, computeType: computeType, epilogue: .none),
-                crossAttentionOutput: try reader.linear(p + "attention/linear_2", outputs: width, inputs: width),
+                crossAttentionOutput: try linear("attention/linear_2", outputs: width, inputs: width),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
-                feedForwardIn: try reader.linear(p + "ffn/linear_0", outputs: feedForward, inputs: width),
-                feedForwardOut: try reader.linear(p + "ffn/linear_1", outputs: width, inputs: feedForward))
+                feedForwardIn: try linear("ffn/linear_0", outputs: feedForward, inputs: width),
+                feedForwardOut: try linear("ffn/linear_1", outputs: width, inputs: feedForward))
         }
         decoderNorm = try reader.layerNorm("decoder/layer_norm", width: width)
     }
@@ -173,7 +199,7 @@ struct WhisperWeights: Sendable {
             for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery,
                            layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
                 buffers += [linear.weight, linear.bias]
-                otherBytes += linear.half.bytes
+                otherBytes += linear.rowTable.bytes
             }
             for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
                 buffers += [norm.gamma, norm.beta]
@@ -234,10 +260,10 @@ private struct TensorReader {
         return try convert(variable)
     }
 
-    func linear(_ scope: String, outputs: Int, inputs: Int) throws -> Linear {
+    func linear(_ scope: String, outputs: Int, inputs: Int, computeType: ComputeType) throws -> Linear {
         let weight = try tensor(scope + "/weight", shape: [outputs, inputs])
-        return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]),
-                      outputs: outputs, inputs: inputs, half: HalfBuffer(converting: weight))
+        return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]), outputs: outputs, inputs: inputs,
+                      rowTable: RowTable(weight, rows: outputs, columns: inputs, computeType: computeType))
     }
 
     func matMul(_ scope: String, rows: Int, outputs: Int, inputs: Int, storedShape: [Int]? = nil,
