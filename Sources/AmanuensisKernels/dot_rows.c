@@ -13,6 +13,8 @@
  */
 #include "AmanuensisKernels.h"
 #include "vectors.h"
+#include <immintrin.h>
+#include <math.h>
 
 /* Overwrites, or adds to what is there (a bias, a residual). */
 static inline void store(float *target, float value, int accumulate) {
@@ -102,7 +104,65 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
 DOT_ROWS_VECTOR(avx2, AM_AVX2, 8)
 DOT_ROWS_VECTOR(avx512, AM_AVX512, 16)
 
-#define AM_DOT_ROWS(suffix, target, body)                                                                          \
+/* One row of x against int8 table rows, in integers, the int8 product of a
+ * greedy step: x rounded to int16 with one unit (its largest magnitude over
+ * 32767, rounding far below the weights' own), then vpmaddwd multiplies the
+ * weights, widened to int16, with it and adds pairs into int32 lanes: two
+ * instructions for 2·LANES weights where converting each to float takes
+ * three for LANES. A lane sums width / LANES products of at most 127·32767,
+ * exact in int32 while width ≤ 516·LANES; the lanes are added as floats.
+ * The rows AHEAD rows on are asked for: one core alone keeps too few reads
+ * in flight to stream the table at the memory's speed. */
+enum { AHEAD = 16, INTEGER_UNIT = 32767, LANE_PRODUCTS = 516 };
+
+/* x rounded to units of max|x| / 32767; returns the unit (0 for a zero x). */
+INLINE float quantize_s16(const float *x, int16_t *q, size_t width) {
+    float largest = 0.0f;
+    for (size_t i = 0; i < width; i++) largest = fmaxf(largest, fabsf(x[i]));
+    const float unit = largest / INTEGER_UNIT, inverse = largest > 0.0f ? INTEGER_UNIT / largest : 0.0f;
+    for (size_t i = 0; i < width; i++) q[i] = (int16_t)__builtin_rintf(x[i] * inverse);
+    return unit;
+}
+
+#define DOT_ROW_S8_INTEGER(suffix, target, LANES, integers, zero, load_x, widen, madd, add, to_float, sum)         \
+    target static void dot_row_s8_##suffix(const int8_t *table, const float *scales, const float *x, float *out, \
+                                           size_t width, size_t first, size_t last, int accumulate) {              \
+        int16_t q[width];                                                                                          \
+        const float unit = quantize_s16(x, q, width);                                                              \
+        size_t v = first;                                                                                          \
+        for (; v + BLOCK <= last; v += BLOCK) {                                                                    \
+            integers sums[BLOCK];                                                                                  \
+            for (size_t b = 0; b < BLOCK; b++) sums[b] = zero();                                                   \
+            for (size_t i = 0; i < width; i += 2 * LANES) {                                                        \
+                const integers xi = load_x(q + i);                                                                 \
+                for (size_t b = 0; b < BLOCK; b++)                                                                 \
+                    sums[b] = add(sums[b], madd(widen(table + (v + b) * width + i), xi));                          \
+            }                                                                                                      \
+            if (v + AHEAD + BLOCK <= last)                                                                         \
+                for (size_t offset = 0; offset < BLOCK * width; offset += 64)                                      \
+                    __builtin_prefetch(table + (v + AHEAD) * width + offset, 0, 3);                                \
+            for (size_t b = 0; b < BLOCK; b++)                                                                     \
+                store(out + v + b, sum(to_float(sums[b])) * unit * scales[v + b], accumulate);                     \
+        }                                                                                                          \
+        if (v < last) dot_rows_c(table, BYTE, scales, x, out, 1, width, v, last, 0, accumulate);                  \
+    }
+
+AM_AVX2 INLINE __m256i load_x_avx2(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+AM_AVX2 INLINE __m256i widen_avx2(const int8_t *p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)p)); }
+AM_AVX2 INLINE vec8 to_float_avx2(__m256i v) { return (vec8)_mm256_cvtepi32_ps(v); }
+AM_AVX512 INLINE __m512i load_x_avx512(const int16_t *p) { return _mm512_loadu_si512(p); }
+AM_AVX512 INLINE __m512i widen_avx512(const int8_t *p) { return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)p)); }
+AM_AVX512 INLINE vec16 to_float_avx512(__m512i v) { return (vec16)_mm512_cvtepi32_ps(v); }
+
+DOT_ROW_S8_INTEGER(avx2, AM_AVX2, 8, __m256i, _mm256_setzero_si256, load_x_avx2, widen_avx2, _mm256_madd_epi16,
+                   _mm256_add_epi32, to_float_avx2, sum8)
+DOT_ROW_S8_INTEGER(avx512, AM_AVX512, 16, __m512i, _mm512_setzero_si512, load_x_avx512, widen_avx512,
+                   _mm512_madd_epi16, _mm512_add_epi32, to_float_avx512, sum16)
+
+/* Whether one row of x takes the integer path. */
+#define INTEGER_ROW(rows, width, LANES) ((rows) == 1 && (width) % (2 * (LANES)) == 0 && (width) <= LANE_PRODUCTS * (LANES))
+
+#define AM_DOT_ROWS(suffix, target, body, integer_row)                                                             \
     target void am_dot_rows_f16_##suffix(const uint16_t *table, const float *x, float *out, size_t rows,    \
                                        size_t width, size_t first, size_t last, size_t count, int accumulate) { \
         body(table, HALF, NULL, x, out, rows, width, first, last, count, accumulate);                \
@@ -110,9 +170,16 @@ DOT_ROWS_VECTOR(avx512, AM_AVX512, 16)
     target void am_dot_rows_s8_##suffix(const int8_t *table, const float *scales, const float *x, float *out, \
                                       size_t rows, size_t width, size_t first, size_t last, size_t count,   \
                                       int accumulate) {                                                          \
+        integer_row                                                                                              \
         body(table, BYTE, scales, x, out, rows, width, first, last, count, accumulate);              \
     }
 
-AM_DOT_ROWS(c, , dot_rows_c)
-AM_DOT_ROWS(avx2, AM_AVX2, dot_rows_avx2)
-AM_DOT_ROWS(avx512, AM_AVX512, dot_rows_avx512)
+AM_DOT_ROWS(c, , dot_rows_c, )
+AM_DOT_ROWS(avx2, AM_AVX2, dot_rows_avx2, if (INTEGER_ROW(rows, width, 8)) {
+    dot_row_s8_avx2(table, scales, x, out, width, first, last, accumulate);
+    return;
+})
+AM_DOT_ROWS(avx512, AM_AVX512, dot_rows_avx512, if (INTEGER_ROW(rows, width, 16)) {
+    dot_row_s8_avx512(table, scales, x, out, width, first, last, accumulate);
+    return;
+})

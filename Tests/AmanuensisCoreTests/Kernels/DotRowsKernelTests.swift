@@ -28,9 +28,12 @@ import Testing
         }
     }
 
-    /// The int8 embedding's product: scale[v] · (x · q[v]) in every variant,
-    /// the scalar reference against that definition in double.
-    @Test(arguments: [(1, 384), (5, 512), (8, 64), (9, 384), (2, 40)])
+    /// The int8 tables' product: scale[v] · (x · q[v]) in every variant, the
+    /// scalar reference against that definition in double. A single row of
+    /// x may be rounded to 16 bits first (the vector variants' integer path),
+    /// so each result may also differ by that rounding's bound,
+    /// scale[v] · Σ|q[v]| · max|x| / 65534.
+    @Test(arguments: [(1, 384), (1, 1536), (5, 512), (8, 64), (9, 384), (2, 40)])
     func int8VariantsMatchTheirDefinition(rows: Int, width: Int) {
         var generator = SystemRandomNumberGenerator()
         let vocabulary = 1_003
@@ -42,15 +45,21 @@ import Testing
                 Double(scales[v]) * (0..<width).reduce(0.0) { $0 + Double(x[r * width + $1]) * Double(quantized[v * width + $1]) }
             }
         }
+        let halfUnit = rows == 1 ? Double(x.map(abs).max()!) / 65_534 : 0
+        let tolerance = (0..<rows).flatMap { _ in
+            (0..<vocabulary).map { v in
+                1e-3 + halfUnit * Double(scales[v]) * (0..<width).reduce(0.0) { $0 + Double(abs(Int(quantized[v * width + $1]))) }
+            }
+        }
         for table in KernelTables.runnable {
             let name = String(cString: table.isa)
             var ours = [Float](repeating: 0, count: rows * vocabulary)
             table.dot_rows_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 0)
-            let largest = zip(ours, exact).map { abs(Double($0) - $1) }.max()!
-            #expect(largest <= 1e-3, "\(name), \(rows)×\(width): max difference \(largest)")
+            let outside = zip(zip(ours, exact), tolerance).filter { abs(Double($0.0) - $0.1) > $1 }.count
+            #expect(outside == 0, "\(name), \(rows)×\(width): \(outside) results outside the tolerance")
             table.dot_rows_s8(quantized, scales, x, &ours, rows, width, 0, vocabulary, vocabulary, 1)
-            let doubled = zip(ours, exact).map { abs(Double($0) - 2 * $1) }.max()!
-            #expect(doubled <= 2e-3, "\(name) accumulating: max difference \(doubled)")
+            let doubled = zip(zip(ours, exact), tolerance).filter { abs(Double($0.0) - 2 * $0.1) > 2 * $1 }.count
+            #expect(doubled == 0, "\(name) accumulating: \(doubled) results outside the tolerance")
         }
     }
 
