@@ -1,4 +1,5 @@
 import AmanuensisCore
+import AmanuensisProtocol
 import AmanuensisRuntime
 import Foundation
 
@@ -73,9 +74,9 @@ struct DaemonConfiguration: Sendable, Equatable {
     }
 
     static func defaultSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if getuid() == 0 { return "/run/amanuensis/amanuensisd.sock" }
+        if getuid() == 0 { return SocketAddresses.system }
         let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(getuid())"
-        return "\(runtime)/amanuensis/amanuensisd.sock"
+        return SocketAddresses.user(runtimeDirectory: runtime)
     }
 
     struct Invalid: Error, CustomStringConvertible {

@@ -33,8 +33,9 @@ import Testing
         let package = built.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(package.hasSuffix("_amd64.deb"))
 
-        let lint = try CommandResult.run(["/usr/bin/lintian", "--fail-on", "error,warning", package])
-        #expect(lint.status == 0 && !lint.standardOutput.contains(": "), "lintian: \(lint.standardOutput)\(lint.standardError)")
+        // Not a tag of any severity: lintian prints one line for each.
+        let lint = try CommandResult.run(["/usr/bin/lintian", package])
+        #expect(lint.status == 0 && lint.standardOutput.isEmpty, "lintian: \(lint.standardOutput)\(lint.standardError)")
 
         let install = try CommandResult.run(["/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "/usr/bin/apt-get", "install", "-y",
                                                  "--no-install-recommends", package])
