@@ -58,19 +58,21 @@ configure() {
   sources=("Fuzz/Targets/$harness.swift" Fuzz/Support/*.swift "${sources[@]}")
 }
 
-# The configuration imports AmanuensisCore and AmanuensisRuntime for a few
-# of its types. Those modules are made here of just the real sources that
+# The configuration imports AmanuensisCore, AmanuensisRuntime and
+# AmanuensisProtocol for a few of their types. Those modules are made here of just the real sources that
 # define them, so the target needs no engine.
 config_modules() {
   local modules=$out/config-modules
   local core=(Sources/AmanuensisCore/Compute/ComputeType.swift Sources/AmanuensisCore/Model/ModelLocation.swift
               Sources/AmanuensisCore/Search/DecodingTask.swift)
   local runtime=(Sources/AmanuensisRuntime/Backend/BackendChoice.swift)
-  [ -f "$modules/done" ] && [ -z "$(find "${core[@]}" "${runtime[@]}" Tools/fuzz.sh -newer "$modules/done")" ] && return 0
+  local protocol=(Sources/AmanuensisProtocol/SocketAddresses.swift)
+  [ -f "$modules/done" ] && [ -z "$(find "${core[@]}" "${runtime[@]}" "${protocol[@]}" Tools/fuzz.sh -newer "$modules/done")" ] && return 0
   rm -rf "$modules" && mkdir -p "$modules"
-  for module in AmanuensisCore AmanuensisRuntime; do
+  for module in AmanuensisCore AmanuensisRuntime AmanuensisProtocol; do
     local files=("${core[@]}")
     [ $module = AmanuensisRuntime ] && files=("${runtime[@]}")
+    [ $module = AmanuensisProtocol ] && files=("${protocol[@]}")
     "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -wmo -gline-tables-only -swift-version 6 -module-name $module \
       -emit-module -emit-module-path "$modules/$module.swiftmodule" -c -o "$modules/$module.o" "${files[@]}"
   done

@@ -13,18 +13,13 @@ extension Linear {
             am_broadcast_row_f32(bias.pointer, y, rows, outputs)
         }
         // A decoding step has a row or a few: then the cost is reading the
-        // weights, so the smaller row table serves it, its outputs shared
-        // out over the team.
+        // weights, so the smaller row table serves it.
         if rows <= Self.rowTableRows {
-            let kernels = CPUKernels.selected
-            CPUKernels.parallelRows(outputs) { _, share in
-                switch rowTable {
-                case .half(let table):
-                    kernels.dot_rows_f16(table.pointer, x, y, rows, inputs, share.lowerBound, share.upperBound, outputs, 1)
-                case .int8(let table):
-                    kernels.dot_rows_s8(table.pointer, table.scales.pointer, x, y, rows, inputs,
-                                        share.lowerBound, share.upperBound, outputs, 1)
-                }
+            switch rowTable {
+            case .half(let table):
+                CPUKernels.selected.dot_rows_f16(table.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
+            case .int8(let table):
+                CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
             }
             return
         }

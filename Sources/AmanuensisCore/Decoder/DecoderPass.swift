@@ -10,8 +10,8 @@ public struct DecoderStep {
     let sequences: Int
     let position: Int
     let logitRows: [Int]
-    /// Threads for the pass when the step runs alone.
-    public let threads: Int
+    /// Threads for the vocabulary projection when the step runs alone.
+    public let projectionThreads: Int
     /// The row of the state's alignment scores the step's first row
     /// writes to; nil: the step keeps no scores.
     var alignmentRow: Int? = nil
@@ -64,15 +64,8 @@ public final class DecoderPass {
 
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
     /// state's cache and writing the logits it asked for to its `logits`.
-    /// The pass's products, its cross-attention and the vocabulary projection
-    /// share their weights and heads out over `threads` threads: at a few
-    /// rows a step reads far more than it computes, and two cores read memory
-    /// faster than one.
-    public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, threads: Int) {
-        ComputeThreads.with(threads: threads) { run(steps) }
-    }
-
-    private func run<Steps: Collection<DecoderStep>>(_ steps: Steps) {
+    /// The vocabulary projection uses `projectionThreads` threads.
+    public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, projectionThreads: Int) {
         let d = dimensions
         let width = d.width
         let rows = steps.reduce(0) { $0 + $1.rows }
@@ -104,7 +97,7 @@ public final class DecoderPass {
                                           into: finalRows.pointer + (firstLogitRow + index) * width)
             }
         }
-        projectToVocabulary(steps)
+        ComputeThreads.with(threads: projectionThreads) { projectToVocabulary(steps) }
     }
 
     /// x += output(attention(projection(norm(x)))): the products over every
@@ -192,36 +185,30 @@ public final class DecoderPass {
     /// Attention over the window's float16 keys and values: the scores by
     /// the kernel that projects to the vocabulary (keys as its rows), the
     /// output by the weighted sum of value rows. Every sequence of a step
-    /// attends to the same window, so all its rows go together. The heads
-    /// are shared out over the team, each share scoring in its own part of
-    /// the scratch.
+    /// attends to the same window, so all its rows go together.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
         let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
         let scale = 1 / Float(headWidth).squareRoot()
         let kernels = CPUKernels.selected
-        CPUKernels.parallelRows(d.heads, maximumShares: rowCapacity / rows) { share, heads in
-            let queries = self.queries.pointer + share * rows * headWidth
-            let scores = self.scores.pointer + share * rows * positions
-            for head in heads {
-                let column = head * headWidth
-                for row in 0..<rows {
-                    let source = projections.pointer + (firstRow + row) * width + column
-                    for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
-                }
-                let keys = step.state.crossAttention(layer: layer, head: head, values: false)
-                for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
-                    kernels.dot_rows_f16(keys, queries + first * headWidth, scores + first * positions,
-                                         min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
-                }
-                if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
-                    let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
-                    target.update(from: scores, count: rows * positions)
-                }
-                kernels.softmax_rows(scores, rows, positions, positions)
-                kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores,
-                                     attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
+        for head in 0..<d.heads {
+            let column = head * headWidth
+            for row in 0..<rows {
+                let source = projections.pointer + (firstRow + row) * width + column
+                for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
             }
+            let keys = step.state.crossAttention(layer: layer, head: head, values: false)
+            for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
+                kernels.dot_rows_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
+                                   min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
+            }
+            if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
+                let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
+                target.update(from: scores.pointer, count: rows * positions)
+            }
+            kernels.softmax_rows(scores.pointer, rows, positions, positions)
+            kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores.pointer,
+                                 attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
         }
     }
 }
