@@ -5,7 +5,8 @@
  * float32 and exact, since the weights are float16; with the int8 compute
  * type halved again, as CTranslate2 keeps it), its cross-attention scores
  * and its linear layers. Each table row is read once and dotted with every
- * row of x; the products stay float32.
+ * row of x; the products stay float32, except one row of x against an int8
+ * table, which the vector variants take in integers (dot_row_s8 below).
  *
  * The vector body is written once, on the compiler's generic vectors, and
  * compiled for AVX2 with 8 lanes and for AVX-512 with 16 (dispatch.c picks);

@@ -19,7 +19,8 @@ extension Linear {
             case .half(let table):
                 CPUKernels.selected.dot_rows_f16(table.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
             case .int8(let table):
-                CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, y, rows, inputs, 0, outputs, outputs, 1)
+                CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, y, rows, inputs,
+                                                0, outputs, outputs, 1)
             }
             return
         }
