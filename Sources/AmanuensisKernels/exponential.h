@@ -1,6 +1,7 @@
 /*
- * The exponential of the softmaxes (rows.c, attention.c), inlined into each
- * instruction-set variant that includes it.
+ * The exponential of the softmaxes (rows.c, attention.c) and of the int8
+ * products' GELU (rows.c), inlined into each instruction-set variant that
+ * includes it.
  */
 #ifndef AMANUENSIS_EXPONENTIAL_H
 #define AMANUENSIS_EXPONENTIAL_H

@@ -1,6 +1,6 @@
 /*
- * Row-wise kernels of the encoder and decoder: softmax, layer norm and the
- * int8 quantization of a product's input. Each body is written once, as plain
+ * Row-wise kernels of the encoder and decoder: softmax, layer norm, and the
+ * int8 quantization of a product's input and the finish of its output. Each body is written once, as plain
  * C the compiler vectorizes, and compiled three times: for the baseline, for
  * AVX2 and for AVX-512 (the target attributes below); dispatch.c picks one at
  * run time. Reductions are reassociated (summed in vector lanes), so the
@@ -54,6 +54,35 @@ INLINE float quantize_s8(const float *x, int8_t *q, size_t count) {
     return scale;
 }
 
+/* erf(x) within 1.5e-7 (Abramowitz and Stegun's 7.1.26: a degree-5
+ * polynomial in t = 1 / (1 + p|x|) times e^-x²), in arithmetic a vector lane
+ * can do, unlike libm's erff. */
+INLINE float erf_poly(float x) {
+    const float a = fabsf(x), t = 1.0f / (1.0f + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    return copysignf(1.0f - p * t * exp_poly(-a * a), x);
+}
+
+INLINE void finish_int8_rows(float *y, const float *row_scales, const float *bias, size_t rows, size_t cols,
+                             int gelu) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = y + r * cols;
+        const float scale = row_scales[r];
+        if (gelu) {
+            for (size_t c = 0; c < cols; c++) {
+                const float v = row[c] * scale + bias[c];
+                row[c] = 0.5f * v * (1.0f + erf_poly(v * 0.70710678118654752f));
+            }
+        } else {
+            for (size_t c = 0; c < cols; c++) row[c] = row[c] * scale + bias[c];
+        }
+    }
+}
+
 #define AM_ROW_KERNELS(suffix, target)                                                              \
     target void am_softmax_rows_##suffix(float *x, size_t rows, size_t cols, size_t stride) {       \
         softmax_rows(x, rows, cols, stride);                                                        \
@@ -64,6 +93,10 @@ INLINE float quantize_s8(const float *x, int8_t *q, size_t count) {
     }                                                                                               \
     target float am_quantize_s8_##suffix(const float *x, int8_t *q, size_t count) {                 \
         return quantize_s8(x, q, count);                                                            \
+    }                                                                                               \
+    target void am_finish_int8_rows_##suffix(float *y, const float *row_scales, const float *bias,  \
+                                             size_t rows, size_t cols, int gelu) {                  \
+        finish_int8_rows(y, row_scales, bias, rows, cols, gelu);                                    \
     }
 
 AM_ROW_KERNELS(c, )

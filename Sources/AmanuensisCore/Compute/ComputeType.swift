@@ -7,7 +7,7 @@
 public enum ComputeType: String, CaseIterable, Sendable {
     /// Exact against the reference implementations (within rounding).
     case float32
-    /// Weights quantized per output row, inputs per product, as CTranslate2's
+    /// Weights quantized per output row, inputs per row, as CTranslate2's
     /// int8 does: a few words change, as they do between its float32 and int8.
     case int8
 }

@@ -5,13 +5,17 @@ import CDNNL
 /// primitive, built once at model load with the weights already reordered
 /// into its preferred blocked layout, and shared read-only by every stream.
 ///
-/// The bias and the GELU run inside the product as post-ops, so the output is
-/// written once. The residual sum is left to the caller: oneDNN 2.6 has no
-/// fast path for a sum post-op after a binary one below AVX-512 and falls back
-/// to its reference loops, a hundred times slower. With `int8` the weights are
-/// quantized per output row here; each call quantizes its input with one scale
-/// (`Call`), which fits the encoder, whose products mostly read layer-normed
-/// rows of like magnitude.
+/// In float32 the bias and the GELU run inside the product as post-ops, so the
+/// output is written once. The residual sum is left to the caller: oneDNN 2.6
+/// has no fast path for a sum post-op after a binary one below AVX-512 and
+/// falls back to its reference loops, a hundred times slower.
+///
+/// With `int8` the weights are quantized per output row here, and each call
+/// quantizes every input row with its own scale, as CTranslate2 does: rows of
+/// unlike magnitude (the GELU's output, attention's) each keep their 8 bits.
+/// oneDNN applies the weights' scales; a per-row scale as a post-op would send
+/// it to its reference loops (17 s a window), so the row scales, the bias and
+/// the GELU are applied after it by our own kernel (`finish_int8_rows`).
 ///
 /// Unchecked Sendable: it holds oneDNN handles (opaque pointers) to a
 /// primitive and weights made once at load; oneDNN executes one primitive
@@ -38,8 +42,7 @@ final class MatMul: @unchecked Sendable {
     private let weights: dnnl_memory_t
     private let bias: FloatBuffer
     private let biasMemory: dnnl_memory_t
-    /// Where the bias's post-op sits (after the input scale's, in int8).
-    private var biasPostOp: Int32 { computeType == .int8 ? 1 : 0 }
+    private let epilogue: Epilogue
 
     /// `weight` is `[outputs, inputs]` float32, as PyTorch stores it.
     init(weight: FloatBuffer, bias: FloatBuffer, rows: Int, outputs: Int, inputs: Int,
@@ -50,6 +53,7 @@ final class MatMul: @unchecked Sendable {
         self.outputs = outputs
         self.computeType = computeType
         self.bias = bias
+        self.epilogue = epilogue
         let integer = computeType == .int8
         let elementType = integer ? dnnl_s8 : dnnl_f32
         sourceDescriptor = DNNL.descriptor([rows, inputs], elementType, dnnl_ab)
@@ -65,23 +69,20 @@ final class MatMul: @unchecked Sendable {
         DNNL.check(dnnl_post_ops_create(&postOps), "creating post-ops")
         defer { dnnl_post_ops_destroy(postOps) }
         // int8: W[n, :] ≈ q[n, :] · scale[n], so the output scales per column
-        // are the weights' row scales (known now, copied by oneDNN); the
-        // input's scale, one value known only at each call, is a broadcast
-        // multiplication (brgemm takes no runtime output scales).
+        // are the weights' row scales (known now, copied by oneDNN).
         let quantizedWeights = integer ? Int8Rows(quantizing: weight, rows: outputs, columns: inputs) : nil
         if let quantizedWeights {
             DNNL.check(dnnl_primitive_attr_set_output_scales(attributes, dnnl_dim_t(outputs), 1 << 1, quantizedWeights.scales.pointer),
                        "setting output scales")
-            var scalar = DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab)
-            DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_mul, &scalar), "adding the input scale")
+        } else {
+            var biasAsOperand = biasDescriptor
+            DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &biasAsOperand), "adding the bias post-op")
+            switch epilogue {
+            case .none: break
+            case .gelu: DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), "adding GELU")
+            }
+            DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
         }
-        var biasAsOperand = biasDescriptor
-        DNNL.check(dnnl_post_ops_append_binary(postOps, dnnl_binary_add, &biasAsOperand), "adding the bias post-op")
-        switch epilogue {
-        case .none: break
-        case .gelu: DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_gelu_erf, 0, 0), "adding GELU")
-        }
-        DNNL.check(dnnl_primitive_attr_set_post_ops(attributes, postOps), "setting post-ops")
 
         var description = dnnl_matmul_desc_t()
         var source = sourceDescriptor, weightsAny = anyWeights, destination = destinationDescriptor
@@ -147,9 +148,10 @@ final class MatMul: @unchecked Sendable {
     final class Call {
         private let matMul: MatMul
         private let source: UnsafePointer<Float>
+        private let destination: UnsafeMutablePointer<Float>
         private let quantized: UnsafeMutablePointer<Int8>?
-        /// The input's scale, `int8` only: one value, broadcast.
-        private let inputScale: FloatBuffer?
+        /// Each input row's scale, `int8` only.
+        private let rowScales: FloatBuffer?
         private let memories: [dnnl_memory_t]
         private var arguments: [dnnl_exec_arg_t]
 
@@ -159,39 +161,49 @@ final class MatMul: @unchecked Sendable {
              quantized: UnsafeMutablePointer<Int8>?, scratchpad: UnsafeMutableRawPointer) {
             self.matMul = matMul
             self.source = source
+            self.destination = destination
             let integer = matMul.quantizedInputBytes > 0
             precondition(!integer || quantized != nil, "an int8 product needs quantization scratch")
             self.quantized = integer ? quantized : nil
+            rowScales = integer ? FloatBuffer(count: matMul.rows) : nil
             let sourceMemory = DNNL.memory(matMul.sourceDescriptor,
                                            integer ? UnsafeMutableRawPointer(quantized!) : UnsafeMutableRawPointer(mutating: source))
             let destinationMemory = DNNL.memory(matMul.destinationDescriptor, UnsafeMutableRawPointer(destination))
             let scratchpadMemory = DNNL.memory(matMul.scratchpadDescriptor, scratchpad)
-            var memories = [sourceMemory, destinationMemory, scratchpadMemory]
+            memories = [sourceMemory, destinationMemory, scratchpadMemory]
             arguments = [
                 dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: sourceMemory),
                 dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: matMul.weights),
                 dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destinationMemory),
                 dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpadMemory),
-                dnnl_exec_arg_t(arg: am_dnnl_post_op_argument(matMul.biasPostOp) | DNNL_ARG_SRC_1, memory: matMul.biasMemory),
             ]
-            if integer {
-                let scale = FloatBuffer(count: 1)
-                let scaleMemory = DNNL.memory(DNNL.descriptor([1, 1], dnnl_f32, dnnl_ab), UnsafeMutableRawPointer(scale.pointer))
-                memories.append(scaleMemory)
-                arguments.append(dnnl_exec_arg_t(arg: am_dnnl_post_op_argument(0) | DNNL_ARG_SRC_1, memory: scaleMemory))
-                inputScale = scale
-            } else {
-                inputScale = nil
+            if !integer {
+                arguments.append(dnnl_exec_arg_t(arg: am_dnnl_post_op_argument(0) | DNNL_ARG_SRC_1, memory: matMul.biasMemory))
             }
-            self.memories = memories
         }
 
         deinit { for memory in memories { dnnl_memory_destroy(memory) } }
 
         func run(on executor: DNNLExecutor) {
-            if let quantized, let inputScale {
-                inputScale[0] = CPUKernels.selected.quantize_s8(source, quantized, matMul.rows * matMul.inputs)
+            guard let quantized, let rowScales else {
+                execute(on: executor)
+                return
             }
+            let inputs = matMul.inputs, outputs = matMul.outputs
+            CPUKernels.parallelRows(matMul.rows) { _, rows in
+                for row in rows {
+                    rowScales[row] = CPUKernels.selected.quantize_s8(source + row * inputs, quantized + row * inputs, inputs)
+                }
+            }
+            execute(on: executor)
+            let gelu: Int32 = matMul.epilogue == .gelu ? 1 : 0
+            CPUKernels.parallelRows(matMul.rows) { _, rows in
+                CPUKernels.selected.finish_int8_rows(destination + rows.lowerBound * outputs, rowScales.pointer + rows.lowerBound,
+                                                     matMul.bias.pointer, rows.count, outputs, gelu)
+            }
+        }
+
+        private func execute(on executor: DNNLExecutor) {
             DNNL.check(dnnl_primitive_execute(matMul.primitive, executor.handle, Int32(arguments.count), &arguments), "running a matmul")
         }
     }

@@ -113,11 +113,22 @@ void am_layer_norm_avx512(const float *, float *, const float *, const float *, 
 
 /* Symmetric int8 quantization of `count` values with one scale for all:
  * q = round(x / scale), scale = max|x| / 127, so x ≈ q · scale. Returns the
- * scale (1 when every value is 0). The input of an int8 matrix product. */
+ * scale (1 when every value is 0). The input of an int8 matrix product, a
+ * row at a time. */
 typedef float (*am_quantize_s8_fn)(const float *x, int8_t *q, size_t count);
 float am_quantize_s8_c(const float *, int8_t *, size_t);
 float am_quantize_s8_avx2(const float *, int8_t *, size_t);
 float am_quantize_s8_avx512(const float *, int8_t *, size_t);
+
+/* The output of an int8 matrix product whose input rows were quantized each
+ * with its own scale, finished in place: y[r, c] = y[r, c] · row_scales[r] +
+ * bias[c] for `rows` rows of `cols` values, then, when `gelu` is non-zero,
+ * GELU in its erf form (the erf within 1.5e-7). */
+typedef void (*am_finish_int8_rows_fn)(float *y, const float *row_scales, const float *bias, size_t rows,
+                                       size_t cols, int gelu);
+void am_finish_int8_rows_c(float *, const float *, const float *, size_t, size_t, int);
+void am_finish_int8_rows_avx2(float *, const float *, const float *, size_t, size_t, int);
+void am_finish_int8_rows_avx512(float *, const float *, const float *, size_t, size_t, int);
 
 /* Runs body(context, first, last, share) over consecutive shares of
  * [0, count) on the calling thread's OpenMP team, returning when all are
@@ -144,6 +155,7 @@ typedef struct {
     am_attention_fn attention;
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;
+    am_finish_int8_rows_fn finish_int8_rows;
 } am_kernels;
 
 /* The table of one instruction set ("c", "avx2", "avx512"), or NULL when

@@ -2,8 +2,8 @@ import AmanuensisKernels
 import Foundation
 import Testing
 
-/// The row kernels compute softmax, layer norm and int8 quantization as their
-/// definitions say, in every instruction-set variant this CPU can run, on
+/// The row kernels compute softmax, layer norm, int8 quantization and the
+/// finish of an int8 product as their definitions say, in every instruction-set variant this CPU can run, on
 /// widths with and without a vector-width tail.
 @Suite struct RowKernelTests {
     static func randomRows(_ count: Int, in range: ClosedRange<Float>) -> [Float] {
@@ -66,5 +66,29 @@ import Testing
         }
         var zeros = [Int8](repeating: 1, count: 4)
         #expect(am_quantize_s8_c([0, 0, 0, 0], &zeros, 4) == 1 && zeros == [0, 0, 0, 0])
+    }
+
+    /// Each row's scale and the bias, then GELU against libm's erf: the int8
+    /// products' own erf must not add an error the quantization would notice.
+    @Test(arguments: [1, 17, 384])
+    func int8FinishScalesEachRowAndAddsTheBias(cols: Int) {
+        let rows = 3
+        let products = Self.randomRows(rows * cols, in: -400...400)
+        let rowScales: [Float] = [0.02, 0.001, 0.0075], bias = Self.randomRows(cols, in: -2...2)
+        for table in KernelTables.runnable {
+            for gelu in [false, true] {
+                var y = products
+                table.finish_int8_rows(&y, rowScales, bias, rows, cols, gelu ? 1 : 0)
+                for row in 0..<rows {
+                    for column in 0..<cols {
+                        let v = Double(products[row * cols + column]) * Double(rowScales[row]) + Double(bias[column])
+                        let exact = gelu ? 0.5 * v * (1 + erf(v / 2.0.squareRoot())) : v
+                        let ours = Double(y[row * cols + column])
+                        #expect(abs(ours - exact) <= 2e-7 * max(1, abs(v)) + 1e-6 * abs(exact),
+                                "\(String(cString: table.isa)) gelu \(gelu) [\(row), \(column)]: \(ours) vs \(exact)")
+                    }
+                }
+            }
+        }
     }
 }
