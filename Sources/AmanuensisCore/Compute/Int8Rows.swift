@@ -16,15 +16,29 @@ final class Int8Rows: @unchecked Sendable {
     /// Quantizes `source`, `[rows, columns]` float32. Every kernel variant
     /// takes the same largest magnitude and rounds half to even, so the
     /// weights are the same on every CPU.
-    init(quantizing source: FloatBuffer, rows: Int, columns: Int) {
+    convenience init(quantizing source: FloatBuffer, rows: Int, columns: Int) {
         precondition(source.count == rows * columns)
+        self.init(rows: rows, columns: columns) { row in UnsafePointer(source.pointer + row * columns) }
+    }
+
+    /// Quantizes `source`, `[rows, columns]` float16, widened a row at a time.
+    convenience init(quantizing source: HalfBuffer, rows: Int, columns: Int) {
+        precondition(source.count == rows * columns)
+        let wide = FloatBuffer(count: columns)
+        self.init(rows: rows, columns: columns) { row in
+            am_f16_to_f32(source.pointer + row * columns, wide.pointer, columns)
+            return UnsafePointer(wide.pointer)
+        }
+    }
+
+    private init(rows: Int, columns: Int, row source: (Int) -> UnsafePointer<Float>) {
         self.rows = rows
         self.columns = columns
         memory = BufferMemory(bytes: rows * columns)
         pointer = memory.base.bindMemory(to: Int8.self, capacity: max(rows * columns, 1))
         scales = FloatBuffer(count: rows)
         for row in 0..<rows {
-            scales[row] = CPUKernels.selected.quantize_s8(source.pointer + row * columns, pointer + row * columns, columns)
+            scales[row] = CPUKernels.selected.quantize_s8(source(row), pointer + row * columns, columns)
         }
     }
 

@@ -5,8 +5,11 @@ extension Linear {
     static let rowTableRows = 8
 
     /// y = x·Wᵀ + b for `rows` rows, or y += x·Wᵀ + b with `accumulate` (the
-    /// residual connection, written in place without a temporary).
-    func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+    /// residual connection, written in place without a temporary). Over more
+    /// rows than the row table serves, W is widened into `wide` (room for
+    /// outputs × inputs floats) for a float32 GEMM.
+    func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+               wide: UnsafeMutablePointer<Float>) {
         if accumulate {
             for row in 0..<rows { am_add_f32(bias.pointer, y + row * outputs, outputs) }
         } else {
@@ -24,8 +27,9 @@ extension Linear {
             }
             return
         }
+        am_f16_to_f32(weight.pointer, wide, outputs * inputs)
         Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,
-                      b: weight.pointer, ldb: inputs, transposeB: true,
+                      b: wide, ldb: inputs, transposeB: true,
                       c: y, ldc: outputs, beta: 1)
     }
 }

@@ -41,6 +41,8 @@ public final class DecoderPass {
     private let finalRows: FloatBuffer
     /// One head's queries of a step, scaled: the rows the scores kernel reads.
     private let queries: FloatBuffer
+    /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
+    private let wideWeights: FloatBuffer
 
     private var dimensions: WhisperDimensions { model.dimensions }
 
@@ -58,9 +60,12 @@ public final class DecoderPass {
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
         queries = FloatBuffer(count: rowCapacity * d.headWidth)
+        wideWeights = FloatBuffer(count: model.weights.decoderLayers[0].linears.map { $0.outputs * $0.inputs }.max()!)
     }
 
-    public var bytes: Int { [x, normed, projections, attention, scores, feedForward, finalRows, queries].reduce(0) { $0 + $1.bytes } }
+    public var bytes: Int {
+        [x, normed, projections, attention, scores, feedForward, finalRows, queries, wideWeights].reduce(0) { $0 + $1.bytes }
+    }
 
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
     /// state's cache and writing the logits it asked for to its `logits`.
@@ -87,9 +92,9 @@ public final class DecoderPass {
                 crossAttention($0, firstRow: $1, layer: index)
             }
             layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-            layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer)
+            layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer, wide: wideWeights.pointer)
             am_gelu_f32(feedForward.pointer, rows * d.feedForward)
-            layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true)
+            layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true, wide: wideWeights.pointer)
         }
         Self.walk(steps) { step, first, firstLogitRow in
             for (index, row) in step.logitRows.enumerated() {
@@ -108,9 +113,9 @@ public final class DecoderPass {
         attend: (DecoderStep, Int) -> Void
     ) {
         norm.apply(x.pointer, rows: rows, width: dimensions.width, into: normed.pointer)
-        projection.apply(normed.pointer, rows: rows, into: projections.pointer)
+        projection.apply(normed.pointer, rows: rows, into: projections.pointer, wide: wideWeights.pointer)
         Self.walk(steps) { step, first, _ in attend(step, first) }
-        output.apply(attention.pointer, rows: rows, into: x.pointer, accumulate: true)
+        output.apply(attention.pointer, rows: rows, into: x.pointer, accumulate: true, wide: wideWeights.pointer)
     }
 
     /// Calls `body` with each step, where its rows start in the pass and

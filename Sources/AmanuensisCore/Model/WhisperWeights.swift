@@ -2,36 +2,42 @@ import AmanuensisKernels
 
 /// y = x·Wᵀ + b, with W stored `[outputs, inputs]` as in PyTorch.
 struct Linear: Sendable {
-    let weight: FloatBuffer
+    /// W in float16, exact for the float16 weights models ship. A prompt's
+    /// many rows widen it to float32 one product at a time (`apply`), so no
+    /// float32 copy of the decoder stays resident (33 MB for tiny.en).
+    let weight: HalfBuffer
     let bias: FloatBuffer
     let outputs: Int
     let inputs: Int
-    /// W again, smaller: the decoder's layers mostly see one row at a time,
-    /// and then their cost is reading W.
+    /// W as a decoding step reads it: the decoder's layers mostly see one
+    /// row at a time, and then their cost is reading W.
     let rowTable: RowTable
+
+    init(weight: FloatBuffer, bias: FloatBuffer, outputs: Int, inputs: Int, computeType: ComputeType) {
+        let half = HalfBuffer(converting: weight)
+        (self.weight, self.bias, self.outputs, self.inputs) = (half, bias, outputs, inputs)
+        switch computeType {
+        case .float32: rowTable = .half(half)
+        case .int8: rowTable = .int8(Int8Rows(quantizing: weight, rows: outputs, columns: inputs))
+        }
+    }
+
+    /// Bytes held: the float16 weights, once even where the row table is
+    /// they, an int8 table, and the bias.
+    var bytes: Int {
+        switch rowTable {
+        case .half: weight.bytes + bias.bytes
+        case .int8(let table): weight.bytes + table.bytes + bias.bytes
+        }
+    }
 }
 
-/// A weight matrix as the decoder's few-row products read it: float16 (exact
-/// for the float16 weights models ship), or int8 with a scale a row for the
-/// int8 compute type, half the bytes again, as CTranslate2 keeps its
-/// decoder's products.
+/// A weight matrix as the decoder's few-row products read it: float16 (the
+/// `Linear`'s own weights), or int8 with a scale a row for the int8 compute
+/// type, half the bytes again, as CTranslate2 keeps its decoder's products.
 enum RowTable: Sendable {
     case half(HalfBuffer)
     case int8(Int8Rows)
-
-    init(_ weight: FloatBuffer, rows: Int, columns: Int, computeType: ComputeType) {
-        switch computeType {
-        case .float32: self = .half(HalfBuffer(converting: weight))
-        case .int8: self = .int8(Int8Rows(quantizing: weight, rows: rows, columns: columns))
-        }
-    }
-
-    var bytes: Int {
-        switch self {
-        case .half(let table): table.bytes
-        case .int8(let table): table.bytes
-        }
-    }
 }
 
 struct LayerNorm: Sendable {
@@ -62,21 +68,24 @@ struct DecoderLayer: Sendable {
     let crossAttentionNorm: LayerNorm
     let crossQuery: Linear
     /// Fused key and value rows over the encoder output, computed once a
-    /// window: a product over the window's rows like the encoder's, in the
-    /// model's compute type, run by the encoder (`AudioEncoder.crossKeysAndValues`).
+    /// window: a product over the window's rows like the encoder's, in
+    /// float32, run by the encoder (`AudioEncoder.crossKeysAndValues`).
     let crossKeyValue: MatMul
     let crossAttentionOutput: Linear
     let feedForwardNorm: LayerNorm
     let feedForwardIn: Linear
     let feedForwardOut: Linear
+
+    /// The products a decoding step runs.
+    var linears: [Linear] { [selfQueryKeyValue, selfAttentionOutput, crossQuery, crossAttentionOutput, feedForwardIn, feedForwardOut] }
 }
 
 /// Every weight of a Whisper model, converted once at load from whatever the
 /// file stores (float16, bfloat16, float32, or int8/int16 with scales), with
 /// every shape checked against the model's dimensions: the encoder's products
-/// in the chosen compute type (and the decoder's cross-attention keys and
-/// values, computed once a window), the rest of the decoder's in float32
-/// and as row tables (`RowTable`).
+/// in the chosen compute type (the decoder's cross-attention keys and
+/// values, computed once a window, in float32), the rest of the decoder's in
+/// float16 and as row tables (`RowTable`).
 struct WhisperWeights: Sendable {
     let dimensions: WhisperDimensions
     /// The convolutions as products over im2col rows `[inputs·3]` (in-channel
@@ -159,12 +168,8 @@ struct WhisperWeights: Sendable {
                 feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .none))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
-        // The float32 embedding (80 MB for tiny.en) is freed as soon as both copies are made.
-        (embedding, quantizedEmbedding) = try {
-            let embedding = try reader.tensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
-            return (HalfBuffer(converting: embedding),
-                    computeType == .int8 ? Int8Rows(quantizing: embedding, rows: d.vocabularySize, columns: width) : nil)
-        }()
+        embedding = try reader.halfTensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
+        quantizedEmbedding = computeType == .int8 ? Int8Rows(quantizing: embedding, rows: d.vocabularySize, columns: width) : nil
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
@@ -200,11 +205,7 @@ struct WhisperWeights: Sendable {
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }
         for layer in decoderLayers {
-            for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery,
-                           layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
-                buffers += [linear.weight, linear.bias]
-                otherBytes += linear.rowTable.bytes
-            }
+            for linear in layer.linears { otherBytes += linear.bytes }
             for norm in [layer.selfAttentionNorm, layer.crossAttentionNorm, layer.feedForwardNorm] {
                 buffers += [norm.gamma, norm.beta]
             }
@@ -257,17 +258,32 @@ private struct TensorReader {
     }
 
     func tensor(_ name: String, shape expected: [Int]) throws -> FloatBuffer {
+        try convert(variable(name, shape: expected))
+    }
+
+    /// A float16 copy: the file's own bytes where it stores float16, so the
+    /// largest variable, the embedding, is never float32 as well (80 MB more
+    /// for tiny.en, the peak of a load).
+    func halfTensor(_ name: String, shape expected: [Int]) throws -> HalfBuffer {
+        let variable = try variable(name, shape: expected)
+        guard variable.type == .float16 else { return HalfBuffer(converting: try convert(variable)) }
+        let half = HalfBuffer(count: variable.elementCount)
+        UnsafeMutableRawPointer(half.pointer).copyMemory(from: variable.data.baseAddress!, byteCount: half.bytes)
+        return half
+    }
+
+    private func variable(_ name: String, shape expected: [Int]) throws -> CTranslate2File.Variable {
         let variable = try variable(name)
         guard variable.shape == expected else {
             throw error(.wrongShape, name, "shape \(variable.shape), expected \(expected)")
         }
-        return try convert(variable)
+        return variable
     }
 
     func linear(_ scope: String, outputs: Int, inputs: Int, computeType: ComputeType) throws -> Linear {
         let weight = try tensor(scope + "/weight", shape: [outputs, inputs])
         return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]), outputs: outputs, inputs: inputs,
-                      rowTable: RowTable(weight, rows: outputs, columns: inputs, computeType: computeType))
+                      computeType: computeType)
     }
 
     func matMul(_ scope: String, rows: Int, outputs: Int, inputs: Int, storedShape: [Int]? = nil,
