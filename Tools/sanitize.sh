@@ -28,7 +28,11 @@ scratch=.build-$sanitizer
 reports=$scratch/reports
 rm -rf "$reports"
 mkdir -p "$reports"
+# Some tests run amctl as another user, whose report must be written too.
+chmod 1777 "$reports"
 
+# The real clients of the gateways' protocols, as the test command sets them up.
+Tools/reference/setup-venv.sh .venv-peers Tools/peers/requirements.txt >/dev/null
 export AMANUENSIS_MODELS=${AMANUENSIS_MODELS:-$(dirname "$(Packaging/fetch-model.sh tiny.en)")}
 options="log_path=$PWD/$reports/report:exitcode=66"
 # LeakSanitizer's suppressions, each with its reason, are in
