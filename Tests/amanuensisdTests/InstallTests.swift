@@ -91,11 +91,11 @@ import Testing
         try Data().write(to: URL(fileURLWithPath: config))
         // LeakSanitizer stops a process's threads with ptrace, which the
         // filter refuses: under Tools/sanitize.sh this daemon is checked by
-        // AddressSanitizer alone, every other daemon of the suite by both.
-        let sanitizer = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { ["/usr/bin/env", "ASAN_OPTIONS=\($0):detect_leaks=0"] } ?? []
-        let daemon = try DaemonHarness.spawn(sanitizer + ["/usr/bin/systemd-socket-activate", "-l", socket, "/usr/bin/python3", loader, unit,
-                                                          DaemonHarness.daemon, "--config", config, "--model", DaemonHarness.model],
-                                             log: log)
+        // AddressSanitizer alone (systemd-socket-activate passes on only the
+        // variables it is given).
+        let sanitizer = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { ["-E", "ASAN_OPTIONS=\($0):detect_leaks=0"] } ?? []
+        let command = ["/usr/bin/python3", loader, unit, DaemonHarness.daemon, "--config", config, "--model", DaemonHarness.model]
+        let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", socket] + sanitizer + command, log: log)
         for _ in 0..<200 where access(socket, F_OK) != 0 { usleep(25_000) }
         let file = try CommandResult.run([DaemonHarness.amctl, "transcribe", "--socket", socket, Samples.jfk])
         let raw = try CommandResult.run([DaemonHarness.amctl, "transcribe", "--socket", socket, "--raw", "s16le:16000:1", "-"],
