@@ -22,8 +22,8 @@ struct Linear: Sendable {
         }
     }
 
-    /// Bytes held: the float16 weights, once even where the row table is
-    /// they, an int8 table, and the bias.
+    /// Bytes held: the float16 weights (once, also where the row table is
+    /// that same buffer), the int8 table if any, and the bias.
     var bytes: Int {
         switch rowTable {
         case .half: weight.bytes + bias.bytes
