@@ -21,12 +21,12 @@ final class Int8Rows: @unchecked Sendable {
         self.init(rows: rows, columns: columns) { row in UnsafePointer(source.pointer + row * columns) }
     }
 
-    /// Quantizes `source`, `[rows, columns]` float16, widened a row at a time.
-    convenience init(quantizing source: HalfBuffer, rows: Int, columns: Int) {
-        precondition(source.count == rows * columns)
+    /// Quantizes `[rows, columns]` float16 at `source` (any alignment),
+    /// widened a row at a time.
+    convenience init(quantizingHalf source: UnsafeRawPointer, rows: Int, columns: Int) {
         let wide = FloatBuffer(count: columns)
         self.init(rows: rows, columns: columns) { row in
-            am_f16_to_f32(source.pointer + row * columns, wide.pointer, columns)
+            am_f16_to_f32(source + 2 * row * columns, wide.pointer, columns)
             return UnsafePointer(wide.pointer)
         }
     }

@@ -80,7 +80,7 @@ public final class DecoderPass {
             precondition(step.position + step.perSequence <= d.textPositions, "the sequence outgrew the model's 448 positions")
             for (row, token) in step.tokens.enumerated() {
                 let target = x.pointer + (first + row) * width
-                am_f16_to_f32(weights.embedding.pointer + token * width, target, width)
+                weights.embedding.row(token, into: target, width: width)
                 am_add_f32(weights.decoderPositions.pointer + (step.position + row % step.perSequence) * width, target, width)
             }
         }
@@ -149,13 +149,8 @@ public final class DecoderPass {
                         let x = finalRows.pointer + (finalRow + start) * d.width
                         let logits = step.state.logits.pointer + start * d.vocabularySize
                         let rows = min(chunk, step.logitRows.count - start)
-                        if let quantized = model.weights.quantizedEmbedding {
-                            CPUKernels.selected.dot_rows_s8(quantized.pointer, quantized.scales.pointer, x, logits, rows,
-                                                          d.width, tile, end, d.vocabularySize, 0)
-                        } else {
-                            CPUKernels.selected.dot_rows_f16(model.weights.embedding.pointer, x, logits, rows,
-                                                           d.width, tile, end, d.vocabularySize, 0)
-                        }
+                        model.weights.embedding.project(x, into: logits, rows: rows, width: d.width,
+                                                        vocabulary: tile..<end, count: d.vocabularySize)
                     }
                 }
             }

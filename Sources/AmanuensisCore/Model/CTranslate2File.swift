@@ -28,6 +28,10 @@ struct CTranslate2File {
         var elementCount: Int { shape.reduce(1, *) }
     }
 
+    /// Gives back the mapped pages of a variable the load has copied out
+    /// (`MappedFile.release`).
+    func release(_ variable: Variable) { file.release(variable.data) }
+
     let file: MappedFile
     let specName: String
     let specRevision: UInt32

@@ -96,13 +96,7 @@ struct WhisperWeights: Sendable {
     let encoderPositions: FloatBuffer
     let encoderLayers: [EncoderLayer]
     let encoderNorm: LayerNorm
-    /// `[vocabulary, width]`, float16: token embedding and, tied, the output
-    /// projection, whose read dominates every decoding step.
-    let embedding: HalfBuffer
-    /// The same in int8 with a scale a row, for the int8 compute type's
-    /// output projection (as CTranslate2 keeps it): half the bytes of the
-    /// read that dominates every decoding step. nil in float32.
-    let quantizedEmbedding: Int8Rows?
+    let embedding: TokenEmbedding
     let decoderPositions: FloatBuffer
     let decoderLayers: [DecoderLayer]
     let decoderNorm: LayerNorm
@@ -168,8 +162,11 @@ struct WhisperWeights: Sendable {
                 feedForwardOut: try product("ffn/linear_1", outputs: width, inputs: feedForward, .none))
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
-        embedding = try reader.halfTensor("decoder/embeddings/weight", shape: [d.vocabularySize, width])
-        quantizedEmbedding = computeType == .int8 ? Int8Rows(quantizing: embedding, rows: d.vocabularySize, columns: width) : nil
+        let embeddingName = "decoder/embeddings/weight"
+        embedding = switch computeType {
+        case .float32: .half(try reader.halfTensor(embeddingName, shape: [d.vocabularySize, width]))
+        case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
+        }
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
@@ -200,7 +197,7 @@ struct WhisperWeights: Sendable {
     var bytes: Int {
         var buffers: [FloatBuffer] = [encoderPositions, encoderNorm.gamma, encoderNorm.beta, decoderPositions,
                                       decoderNorm.gamma, decoderNorm.beta]
-        var otherBytes = windowMatMuls.reduce(embedding.bytes + (quantizedEmbedding?.bytes ?? 0)) { $0 + $1.bytes }
+        var otherBytes = windowMatMuls.reduce(embedding.bytes) { $0 + $1.bytes }
         for layer in encoderLayers {
             buffers += [layer.attentionNorm.gamma, layer.attentionNorm.beta, layer.feedForwardNorm.gamma, layer.feedForwardNorm.beta]
         }
@@ -267,9 +264,20 @@ private struct TensorReader {
     func halfTensor(_ name: String, shape expected: [Int]) throws -> HalfBuffer {
         let variable = try variable(name, shape: expected)
         guard variable.type == .float16 else { return HalfBuffer(converting: try convert(variable)) }
+        defer { file.release(variable) }
         let half = HalfBuffer(count: variable.elementCount)
         UnsafeMutableRawPointer(half.pointer).copyMemory(from: variable.data.baseAddress!, byteCount: half.bytes)
         return half
+    }
+
+    /// `[rows, columns]` in int8 with a scale a row, quantized from the file's
+    /// own float16 bytes a row at a time where it stores float16, so the
+    /// embedding is never whole in a wider type.
+    func int8Rows(_ name: String, rows: Int, columns: Int) throws -> Int8Rows {
+        let variable = try variable(name, shape: [rows, columns])
+        guard variable.type == .float16 else { return Int8Rows(quantizing: try convert(variable), rows: rows, columns: columns) }
+        defer { file.release(variable) }
+        return Int8Rows(quantizingHalf: variable.data.baseAddress!, rows: rows, columns: columns)
     }
 
     private func variable(_ name: String, shape expected: [Int]) throws -> CTranslate2File.Variable {
@@ -301,6 +309,7 @@ private struct TensorReader {
     /// Converts a payload to float32. Quantized integers are divided by their
     /// scale (a multiplier in CTranslate2: w ≈ q / scale), per row for int8.
     private func convert(_ variable: CTranslate2File.Variable) throws -> FloatBuffer {
+        defer { file.release(variable) }
         let count = variable.elementCount
         let output = FloatBuffer(count: count)
         let source = variable.data
