@@ -46,12 +46,24 @@ INLINE void dot_rows_c(const void *table, const int kind, const float *scales, c
     }
 }
 
-enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, BLOCK = 4 };
-
 /* Embedding row v. */
 INLINE const void *embedding_row(const void *table, const int kind, size_t v, size_t width) {
     return kind == HALF ? (const void *)((const uint16_t *)table + v * width) : (const void *)((const int8_t *)table + v * width);
 }
+
+/* The rows AHEAD rows on are asked for while a block is dotted: one core
+ * alone keeps too few reads in flight to stream the table at the memory's
+ * speed. */
+enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, BLOCK = 4, AHEAD = 16 };
+
+/* Asks for table rows [v + AHEAD, v + AHEAD + n), where they exist. */
+INLINE void prefetch_ahead(const void *table, const int kind, size_t v, size_t n, size_t last, size_t width) {
+    if (v + AHEAD + n > last) return;
+    const char *start = embedding_row(table, kind, v + AHEAD, width);
+    const size_t bytes = n * width * (kind == HALF ? 2 : 1);
+    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
+}
+
 
 /* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
@@ -83,6 +95,7 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
                     const vec##LANES w = WEIGHTS(LANES, e, kind, i);                                               \
                     for (size_t r = 0; r < rows; r++) sums[r] += LOAD(LANES, x + r * width + i) * w;               \
                 }                                                                                                  \
+                prefetch_ahead(table, kind, v, 1, last, width);                                                    \
                 for (size_t r = 0; r < rows; r++)                                                                  \
                     store(out + r * count + v, sum##LANES(sums[r]) * row_scale(scales, v), accumulate);    \
             }                                                                                                      \
@@ -96,6 +109,7 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
                 for (size_t b = 0; b < BLOCK; b++)                                                                 \
                     sums[b] += xi * WEIGHTS(LANES, embedding_row(table, kind, v + b, width), kind, i);         \
             }                                                                                                      \
+            prefetch_ahead(table, kind, v, BLOCK, last, width);                                                    \
             for (size_t b = 0; b < BLOCK; b++)                                                                     \
                 store(out + v + b, sum##LANES(sums[b]) * row_scale(scales, v + b), accumulate);                 \
         }                                                                                                          \
@@ -111,10 +125,8 @@ DOT_ROWS_VECTOR(avx512, AM_AVX512, 16)
  * weights, widened to int16, with it and adds pairs into int32 lanes: two
  * instructions for 2·LANES weights where converting each to float takes
  * three for LANES. A lane sums width / LANES products of at most 127·32767,
- * exact in int32 while width ≤ 516·LANES; the lanes are added as floats.
- * The rows AHEAD rows on are asked for: one core alone keeps too few reads
- * in flight to stream the table at the memory's speed. */
-enum { AHEAD = 16, INTEGER_UNIT = 32767, LANE_PRODUCTS = 516 };
+ * exact in int32 while width ≤ 516·LANES; the lanes are added as floats. */
+enum { INTEGER_UNIT = 32767, LANE_PRODUCTS = 516 };
 
 /* x rounded to units of max|x| / 32767; returns the unit (0 for a zero x). */
 INLINE float quantize_s16(const float *x, int16_t *q, size_t width) {
@@ -139,9 +151,7 @@ INLINE float quantize_s16(const float *x, int16_t *q, size_t width) {
                 for (size_t b = 0; b < BLOCK; b++)                                                                 \
                     sums[b] = add(sums[b], madd(widen(table + (v + b) * width + i), xi));                          \
             }                                                                                                      \
-            if (v + AHEAD + BLOCK <= last)                                                                         \
-                for (size_t offset = 0; offset < BLOCK * width; offset += 64)                                      \
-                    __builtin_prefetch(table + (v + AHEAD) * width + offset, 0, 3);                                \
+            prefetch_ahead(table, BYTE, v, BLOCK, last, width);                                                    \
             for (size_t b = 0; b < BLOCK; b++)                                                                     \
                 store(out + v + b, sum(to_float(sums[b])) * unit * scales[v + b], accumulate);                     \
         }                                                                                                          \
