@@ -129,7 +129,8 @@ def main():
     # Cold: a new process imports, loads the model and transcribes once.
     fw_cold = statistics.median(wall_of(timing + ["--compute-type", "int8", "--cold", SHORT]) for _ in range(3))
     stages = []
-    for compute_type in ("float32", "int8"):
+    # The daemon's default first; the bench reports the type it stood for.
+    for compute_type in ("auto", "float32", "int8"):
         ours = run_json([bench, "single", "--runs", str(args.runs), "--model", args.model, "--parallel-decoding",
                          "--compute-type", compute_type, SHORT, MEDIUM, LONG])
         with tempfile.TemporaryDirectory() as directory:
@@ -151,6 +152,8 @@ def main():
                 loaded = under_load(args, daemon, timing)
             finally:
                 daemon.stop()
+        if compute_type == "auto":
+            compute_type = f"default: auto = {ours['compute_type']}"
         label = f"({compute_type})"
         # The 5 s clip is one window, always encoded (a later window over
         # silence is counted but not encoded).

@@ -119,8 +119,8 @@ public struct Daemon: ParsableCommand, Sendable {
             journal.log(.notice, message)
         }
         let context = DaemonContext(configuration: configuration, fromFile: fromFile, journal: journal, runtime: runtime)
-        journal.log(.notice, "ready on \(listener.description): model \(configuration.model), backend \(backend.status), \(configuration.computeType), \(Journal.counted(configuration.streams, "stream"))", [
-            "MODEL": configuration.model, "BACKEND": backend.status, "COMPUTE_TYPE": configuration.computeType.rawValue,
+        journal.log(.notice, "ready on \(listener.description): model \(configuration.model), backend \(backend.status), \(whisper.computeType), \(Journal.counted(configuration.streams, "stream"))", [
+            "MODEL": configuration.model, "BACKEND": backend.status, "COMPUTE_TYPE": whisper.computeType.rawValue,
             "STREAMS": String(configuration.streams),
             "LOAD_MS": String(format: "%.1f", (ContinuousClock.now - loadStarted).seconds * 1000),
             "MODEL_BYTES": String(whisper.weightBytes), "WORKSPACE_BYTES": String(runtime.workspaceBytes),

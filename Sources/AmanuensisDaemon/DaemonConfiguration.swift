@@ -22,7 +22,8 @@ struct DaemonConfiguration: Sendable, Equatable {
     var encoders = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Whether a request alone on the daemon decodes with every core.
     var parallelDecoding = true
-    var computeType = ComputeType.float32
+    /// `auto`: status and the journal say what it stood for.
+    var computeType = ComputeType.auto
     /// Where the model runs: `auto` takes the CPU and says why not the NPU.
     var backend = BackendChoice.auto
     var beamSize = 1

@@ -125,7 +125,7 @@ final class DaemonContext: Sendable {
 
     var statusLine: String {
         let counts = runtime.counts
-        return "model \(modelName), \(runtime.backend.kind.rawValue) \(configuration.computeType), \(counts.active) active, \(counts.queued) queued"
+        return "model \(modelName), \(runtime.backend.kind.rawValue) \(runtime.model.computeType), \(counts.active) active, \(counts.queued) queued"
     }
 
     func status() -> [KeyValue] {
@@ -140,7 +140,7 @@ final class DaemonContext: Sendable {
             KeyValue("language", configuration.language),
             KeyValue("task", configuration.task.rawValue),
             KeyValue("backend", runtime.backend.status),
-            KeyValue("compute_type", configuration.computeType.rawValue),
+            KeyValue("compute_type", runtime.model.computeType.rawValue),
             KeyValue("parallel_decoding", String(configuration.parallelDecoding)),
             KeyValue("streams", String(counts.streams)),
             KeyValue("max_streams", String(runtime.maximumStreams)),

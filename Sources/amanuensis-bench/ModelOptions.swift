@@ -7,7 +7,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The model directory (model.bin, config.json, vocabulary).")
     var model: String = ModelLocation.defaultDirectory("tiny.en")
 
-    @Option(help: "The encoder's arithmetic: \(ComputeType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    /// float32, not the daemon's `auto`, by default: the speed guard's
+    /// baselines count float32 on every CPU.
+    @Option(help: "The model's arithmetic: \(ComputeType.allCases.map(\.rawValue).joined(separator: ", ")) (the daemon's default).")
     var computeType: ComputeType = .float32
 
     func load() throws -> WhisperModel { try WhisperModel(directory: URL(fileURLWithPath: model), computeType: computeType) }

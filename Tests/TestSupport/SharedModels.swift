@@ -5,10 +5,18 @@ import Foundation
 public enum SharedModels {
     public static let tinyEnglish: Result<WhisperModel, any Error> = Result { try load("tiny.en") }
     public static let tinyEnglishInt8: Result<WhisperModel, any Error> = Result { try load("tiny.en", computeType: .int8) }
+    public static let tinyEnglishInt8Encoder: Result<WhisperModel, any Error> = Result {
+        try load("tiny.en", computeType: .int8Encoder)
+    }
     public static let base: Result<WhisperModel, any Error> = Result { try load("base") }
 
+    /// tiny.en loaded for `computeType`, or for what `auto` stands for here.
     public static func tinyEnglish(_ computeType: ComputeType) throws -> WhisperModel {
-        try (computeType == .int8 ? tinyEnglishInt8 : tinyEnglish).get()
+        switch computeType.resolved {
+        case .int8: try tinyEnglishInt8.get()
+        case .int8Encoder: try tinyEnglishInt8Encoder.get()
+        case .float32, .auto: try tinyEnglish.get()
+        }
     }
 
     private static func load(_ name: String, computeType: ComputeType = .float32) throws -> WhisperModel {

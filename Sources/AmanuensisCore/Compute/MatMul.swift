@@ -29,11 +29,11 @@ final class MatMul: @unchecked Sendable {
     let rows: Int
     let inputs: Int
     let outputs: Int
-    let computeType: ComputeType
+    let arithmetic: Arithmetic
     /// Bytes of the user-managed scratchpad one call needs.
     let scratchpadBytes: Int
     /// Bytes of int8 input one call needs (`Call`'s `quantized`); 0 in float32.
-    var quantizedInputBytes: Int { computeType == .int8 ? rows * inputs : 0 }
+    var quantizedInputBytes: Int { arithmetic == .int8 ? rows * inputs : 0 }
     private let primitive: dnnl_primitive_t
     private let sourceDescriptor: dnnl_memory_desc_t
     private let destinationDescriptor: dnnl_memory_desc_t
@@ -46,15 +46,15 @@ final class MatMul: @unchecked Sendable {
 
     /// `weight` is `[outputs, inputs]` float32, as PyTorch stores it.
     init(weight: FloatBuffer, bias: FloatBuffer, rows: Int, outputs: Int, inputs: Int,
-         computeType: ComputeType, epilogue: Epilogue) {
+         arithmetic: Arithmetic, epilogue: Epilogue) {
         precondition(weight.count == outputs * inputs && bias.count == outputs)
         self.rows = rows
         self.inputs = inputs
         self.outputs = outputs
-        self.computeType = computeType
+        self.arithmetic = arithmetic
         self.bias = bias
         self.epilogue = epilogue
-        let integer = computeType == .int8
+        let integer = arithmetic == .int8
         let elementType = integer ? dnnl_s8 : dnnl_f32
         sourceDescriptor = DNNL.descriptor([rows, inputs], elementType, dnnl_ab)
         destinationDescriptor = DNNL.descriptor([rows, outputs], dnnl_f32, dnnl_ab)
@@ -89,7 +89,7 @@ final class MatMul: @unchecked Sendable {
         DNNL.check(dnnl_matmul_desc_init(&description, &source, &weightsAny, nil, &destination), "describing a matmul")
         var primitiveDescriptor: dnnl_primitive_desc_t?
         DNNL.check(dnnl_primitive_desc_create(&primitiveDescriptor, &description, attributes, DNNL.engine, nil),
-                   "creating a \(rows)×\(inputs)×\(outputs) \(computeType) matmul")
+                   "creating a \(rows)×\(inputs)×\(outputs) \(arithmetic) matmul")
         defer { dnnl_primitive_desc_destroy(primitiveDescriptor) }
         let weightsDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_weights_md, 0)!.pointee
         scratchpadDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_scratchpad_md, 0)!.pointee

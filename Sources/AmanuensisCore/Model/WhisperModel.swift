@@ -10,6 +10,7 @@ public final class WhisperModel: Sendable {
     public let directory: URL
     public let dimensions: WhisperDimensions
     public let tokenizer: Tokenizer
+    /// The type loaded: never `auto`, which is resolved first.
     public let computeType: ComputeType
     /// What the model can be told to transcribe, or detects.
     public let languages: Languages
@@ -21,13 +22,13 @@ public final class WhisperModel: Sendable {
 
     public init(directory: URL, computeType: ComputeType = .float32) throws {
         self.directory = directory
-        self.computeType = computeType
+        self.computeType = computeType.resolved
         let binary = directory.appendingPathComponent("model.bin")
         let file = try CTranslate2File(path: binary.path)
         guard file.specName == "WhisperSpec" else {
             throw ModelError(.unsupported, file: binary.path, "spec '\(file.specName)' is not a Whisper model")
         }
-        weights = try WhisperWeights(file: file, computeType: computeType)
+        weights = try WhisperWeights(file: file, computeType: self.computeType)
         dimensions = weights.dimensions
 
         let tokens = try Self.loadVocabulary(directory)

@@ -13,10 +13,10 @@ struct Linear: Sendable {
     /// row at a time, and then their cost is reading W.
     let rowTable: RowTable
 
-    init(weight: FloatBuffer, bias: FloatBuffer, outputs: Int, inputs: Int, computeType: ComputeType) {
+    init(weight: FloatBuffer, bias: FloatBuffer, outputs: Int, inputs: Int, arithmetic: Arithmetic) {
         let half = HalfBuffer(converting: weight)
         (self.weight, self.bias, self.outputs, self.inputs) = (half, bias, outputs, inputs)
-        switch computeType {
+        switch arithmetic {
         case .float32: rowTable = .half(half)
         case .int8: rowTable = .int8(Int8Rows(quantizing: weight, rows: outputs, columns: inputs))
         }
@@ -143,15 +143,15 @@ struct WhisperWeights: Sendable {
         }
 
         conv1 = try reader.matMul("encoder/conv1", rows: 2 * audioPositions, outputs: width, inputs: melBins * 3,
-                                  storedShape: [width, melBins, 3], computeType: .float32, epilogue: .gelu)
+                                  storedShape: [width, melBins, 3], arithmetic: .float32, epilogue: .gelu)
         conv2 = try reader.matMul("encoder/conv2", rows: audioPositions, outputs: width, inputs: width * 3,
-                                  storedShape: [width, width, 3], computeType: computeType, epilogue: .gelu)
+                                  storedShape: [width, width, 3], arithmetic: computeType.encoder, epilogue: .gelu)
         encoderPositions = try reader.tensor("encoder/position_encodings/encodings", shape: [audioPositions, width])
         encoderLayers = try (0..<d.encoderLayers).map { index in
             let p = "encoder/layer_\(index)/"
             func product(_ scope: String, outputs: Int, inputs: Int, _ epilogue: MatMul.Epilogue) throws -> MatMul {
                 try reader.matMul(p + scope, rows: audioPositions, outputs: outputs, inputs: inputs,
-                                  computeType: computeType, epilogue: epilogue)
+                                  arithmetic: computeType.encoder, epilogue: epilogue)
             }
             return EncoderLayer(
                 attentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
@@ -163,7 +163,7 @@ struct WhisperWeights: Sendable {
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
         let embeddingName = "decoder/embeddings/weight"
-        embedding = switch computeType {
+        embedding = switch computeType.decoder {
         case .float32: .half(try reader.halfTensor(embeddingName, shape: [d.vocabularySize, width]))
         case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         }
@@ -171,7 +171,7 @@ struct WhisperWeights: Sendable {
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
             func linear(_ name: String, outputs: Int, inputs: Int) throws -> Linear {
-                try reader.linear(p + name, outputs: outputs, inputs: inputs, computeType: computeType)
+                try reader.linear(p + name, outputs: outputs, inputs: inputs, arithmetic: computeType.decoder)
             }
             return DecoderLayer(
                 selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
@@ -184,7 +184,7 @@ struct WhisperWeights: Sendable {
                 // text of 3 more of the 56 corpus clips (CorpusAgreementTests),
                 // for about 6 % of the encoder's arithmetic.
                 crossKeyValue: try reader.matMul(p + "attention/linear_1", rows: audioPositions, outputs: 2 * width,
-                                                 inputs: width, computeType: .float32, epilogue: .none),
+                                                 inputs: width, arithmetic: .float32, epilogue: .none),
                 crossAttentionOutput: try linear("attention/linear_2", outputs: width, inputs: width),
                 feedForwardNorm: try reader.layerNorm(p + "ffn/layer_norm", width: width),
                 feedForwardIn: try linear("ffn/linear_0", outputs: feedForward, inputs: width),
@@ -288,17 +288,17 @@ private struct TensorReader {
         return variable
     }
 
-    func linear(_ scope: String, outputs: Int, inputs: Int, computeType: ComputeType) throws -> Linear {
+    func linear(_ scope: String, outputs: Int, inputs: Int, arithmetic: Arithmetic) throws -> Linear {
         let weight = try tensor(scope + "/weight", shape: [outputs, inputs])
         return Linear(weight: weight, bias: try tensor(scope + "/bias", shape: [outputs]), outputs: outputs, inputs: inputs,
-                      computeType: computeType)
+                      arithmetic: arithmetic)
     }
 
     func matMul(_ scope: String, rows: Int, outputs: Int, inputs: Int, storedShape: [Int]? = nil,
-                computeType: ComputeType, epilogue: MatMul.Epilogue) throws -> MatMul {
+                arithmetic: Arithmetic, epilogue: MatMul.Epilogue) throws -> MatMul {
         MatMul(weight: try tensor(scope + "/weight", shape: storedShape ?? [outputs, inputs]),
                bias: try tensor(scope + "/bias", shape: [outputs]),
-               rows: rows, outputs: outputs, inputs: inputs, computeType: computeType, epilogue: epilogue)
+               rows: rows, outputs: outputs, inputs: inputs, arithmetic: arithmetic, epilogue: epilogue)
     }
 
     func layerNorm(_ scope: String, width: Int) throws -> LayerNorm {
