@@ -36,6 +36,22 @@ import Testing
         #expect(bad.status == 64 && bad.standardError.contains("must be one of float32, int8"), "\(bad.standardError)")
     }
 
+    /// By default the daemon runs `auto`, and says what it stood for: the
+    /// int8 encoder where /proc/cpuinfo lists int8 dot products, float32
+    /// elsewhere.
+    @Test func theDefaultComputeTypeIsNamedForThisCPU() throws {
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8).split(separator: "\n")
+            .first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
+        let expected = flags.contains("avx512_vnni") || flags.contains("amx_int8") ? "int8_encoder" : "float32"
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let status = try daemon.amctl(["status", "--json"])
+        #expect(status.standardOutput.contains("\"compute_type\": \"\(expected)\""), "\(status.standardOutput)")
+        #expect(daemon.log.contains(", \(expected), "), "the ready message names it: \(daemon.log)")
+        #expect(try daemon.amctl(["transcribe", Samples.jfk]).standardOutput == Samples.jfkText + "\n")
+        #expect(daemon.stop() == 0)
+    }
+
     /// A quick tap of push-to-talk records nothing, or stops mid-frame: an
     /// empty transcript, or the whole frames' one, and amctl exits 0.
     @Test func emptyAndCutRecordingsAreTranscriptsNotErrors() throws {

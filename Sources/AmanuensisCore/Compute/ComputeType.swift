@@ -17,3 +17,8 @@ public enum ComputeType: String, CaseIterable, Sendable {
     /// The fastest of these whose accuracy holds on this CPU (`resolved`).
     case auto
 }
+
+/// Spelt as the configuration spells it, wherever one is printed.
+extension ComputeType: CustomStringConvertible {
+    public var description: String { rawValue }
+}
