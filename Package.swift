@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// The programs link the Swift runtime and Foundation statically, so that they
@@ -9,7 +10,11 @@ import PackageDescription
 /// Only programs take these flags: a test bundle linking a target inherits
 /// its flags, and Swift Testing has no static library (so the daemon's code
 /// is the library AmanuensisDaemon, and amanuensisd is its entry point).
-let standalone: [LinkerSetting] = [
+/// Sanitizer builds (Tools/sanitize.sh sets AMANUENSIS_SHARED_RUNTIME) link
+/// the shared runtime instead: ThreadSanitizer aborts any program with a
+/// static Foundation at its first read of the environment (its free() is
+/// handed a block its allocator never made).
+let standalone: [LinkerSetting] = ProcessInfo.processInfo.environment["AMANUENSIS_SHARED_RUNTIME"] != nil ? [] : [
     .unsafeFlags(["-static-stdlib", "-use-ld=lld",
                   "-l_FoundationICU", "-lCoreFoundation", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"]),
 ]

@@ -47,6 +47,8 @@ case $sanitizer in
 esac
 # Swift's backtracer and the sanitizers' own reports would compete for a crash.
 export SWIFT_BACKTRACE=enable=no
+# The programs link the shared Swift runtime here (Package.swift says why).
+export AMANUENSIS_SHARED_RUNTIME=1
 
 status=0
 swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path "$scratch" "${flags[@]}"
