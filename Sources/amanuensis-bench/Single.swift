@@ -73,7 +73,7 @@ extension Bench {
                     realtimeFactor: Summary(walls).median / 1000 / audio.duration))
             }
             let report = SingleReport(model: model.model, modelLoadMilliseconds: loadTime.milliseconds, runs: runs,
-                                      beamSize: beamSize, computeType: model.computeType.rawValue,
+                                      beamSize: beamSize, computeType: whisper.computeType.rawValue,
                                       parallelDecoding: parallelDecoding, peakRSSBytes: ProcessMemory.peakBytes(),
                                       files: results)
             print(try JSONOutput.encode(report))
