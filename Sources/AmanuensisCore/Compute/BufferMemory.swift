@@ -39,8 +39,7 @@ struct BufferMemory: ~Copyable {
     /// read as zeros when touched again. Heap memory is kept as it is.
     func discard(from offset: Int) {
         guard mapped else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (offset + page - 1) / page * page
+        let start = MemoryPages.up(offset)
         guard start < bytes else { return }
         madvise(base + start, bytes - start, MADV_DONTNEED)
     }
@@ -50,12 +49,11 @@ struct BufferMemory: ~Copyable {
     /// given back (`mincore`); of a heap block, none.
     func residentBytes(from offset: Int) -> Int {
         guard mapped else { return 0 }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (offset + page - 1) / page * page
+        let start = MemoryPages.up(offset)
         guard start < bytes else { return 0 }
-        var pages = [UInt8](repeating: 0, count: (bytes - start + page - 1) / page)
+        var pages = [UInt8](repeating: 0, count: MemoryPages.up(bytes - start) / MemoryPages.size)
         guard mincore(base + start, bytes - start, &pages) == 0 else { return bytes - start }
-        return pages.reduce(0) { $0 + Int($1 & 1) } * page
+        return pages.reduce(0) { $0 + Int($1 & 1) } * MemoryPages.size
     }
 
     deinit {

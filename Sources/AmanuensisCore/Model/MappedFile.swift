@@ -35,10 +35,8 @@ final class MappedFile: @unchecked Sendable {
     /// a neighbouring range shares may go too.
     func release(_ range: UnsafeRawBufferPointer) {
         guard let start = range.baseAddress, range.count > 0, let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let first = Int(bitPattern: start) / page * page
-        let end = min(Int(bitPattern: start) + range.count, Int(bitPattern: base) + bytes.count)
-        let last = (end + page - 1) / page * page
+        let first = MemoryPages.down(Int(bitPattern: start))
+        let last = MemoryPages.up(min(Int(bitPattern: start) + range.count, Int(bitPattern: base) + bytes.count))
         madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, Int32(MADV_DONTNEED))
     }
 
