@@ -24,9 +24,11 @@ public final class AudioEncoder {
     let output: FloatBuffer
     private let x: FloatBuffer
     private let normed: FloatBuffer
-    private let projections: FloatBuffer
+    /// A block's query, key and value rows, then its feed-forward rows:
+    /// never live at once, so one buffer holds both (6.9 MB less for
+    /// tiny.en). Also the cross-attention keys and values, after the blocks.
+    private let wideRows: FloatBuffer
     private let attentionScratch: FloatBuffer
-    private let feedForward: FloatBuffer
     private let attention: FloatBuffer
 
     private var dimensions: WhisperDimensions { model.dimensions }
@@ -41,17 +43,18 @@ public final class AudioEncoder {
         let x = FloatBuffer(count: positions * d.width)
         let normed = FloatBuffer(count: positions * d.width)
         let attention = FloatBuffer(count: positions * d.width)
-        // The stem reuses the blocks' buffers: its im2col matrices and first
-        // convolution's output are dead before the first block starts.
-        let projections = FloatBuffer(count: max(positions * 3 * d.width, frames * d.width))
+        // The stem reuses the blocks' buffers: its im2col matrices (in the
+        // attention's scratch) and first convolution's output (in the wide
+        // rows) are dead before the first block starts.
+        let wideRows = FloatBuffer(count: max(positions * 3 * d.width, positions * d.feedForward, frames * d.width,
+                                              positions * 2 * d.width))
         // Attention packs every head's keys and values, then gives each
         // thread of the team a tile of scores.
         let attentionFloats = d.heads * am_attention_packed_floats(positions)
             + ComputeThreads.available * Self.tileFloats(positions)
-        let attentionScratch = FloatBuffer(count: max(attentionFloats, positions * 3 * d.width))
-        let feedForward = FloatBuffer(count: max(positions * d.feedForward, frames * 3 * d.melBins, positions * 2 * d.width))
-        (self.x, self.normed, self.attention, self.projections, self.attentionScratch, self.feedForward) =
-            (x, normed, attention, projections, attentionScratch, feedForward)
+        let attentionScratch = FloatBuffer(count: max(attentionFloats, positions * 3 * d.width, frames * 3 * d.melBins))
+        (self.x, self.normed, self.attention, self.wideRows, self.attentionScratch) =
+            (x, normed, attention, wideRows, attentionScratch)
 
         let output = FloatBuffer(count: positions * d.width)
         self.output = output
@@ -67,14 +70,14 @@ public final class AudioEncoder {
                         quantized: quantized, scratchpad: scratchpad)
         }
         let weights = model.weights
-        stem = (bind(weights.conv1, feedForward, projections), bind(weights.conv2, attentionScratch, x))
+        stem = (bind(weights.conv1, attentionScratch, wideRows), bind(weights.conv2, attentionScratch, x))
         layers = weights.encoderLayers.map { layer in
-            BlockProducts(queryKeyValue: bind(layer.queryKeyValue, normed, projections),
+            BlockProducts(queryKeyValue: bind(layer.queryKeyValue, normed, wideRows),
                           attentionOutput: bind(layer.attentionOutput, attention, normed),
-                          feedForwardIn: bind(layer.feedForwardIn, normed, feedForward),
-                          feedForwardOut: bind(layer.feedForwardOut, feedForward, normed))
+                          feedForwardIn: bind(layer.feedForwardIn, normed, wideRows),
+                          feedForwardOut: bind(layer.feedForwardOut, wideRows, normed))
         }
-        crossKeyValues = weights.decoderLayers.map { bind($0.crossKeyValue, output, feedForward) }
+        crossKeyValues = weights.decoderLayers.map { bind($0.crossKeyValue, output, wideRows) }
     }
 
     deinit {
@@ -83,7 +86,7 @@ public final class AudioEncoder {
     }
 
     public var bytes: Int {
-        [output, x, normed, projections, attentionScratch, feedForward, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
+        [output, x, normed, wideRows, attentionScratch, attention].reduce(scratchpadBytes + quantizedBytes) { $0 + $1.bytes }
     }
 
     /// Encodes `mel` (`[melBins, frames]`) into `output`. `isCancelled` is
@@ -108,12 +111,12 @@ public final class AudioEncoder {
     /// call or window overwrites.
     func crossKeysAndValues(layer: Int) -> UnsafePointer<Float> {
         crossKeyValues[layer].run(on: executor)
-        return UnsafePointer(feedForward.pointer)
+        return UnsafePointer(wideRows.pointer)
     }
 
     private func convolutionStem(_ mel: UnsafePointer<Float>) {
         let d = dimensions
-        let columns1 = feedForward.pointer, hidden = projections.pointer, columns2 = attentionScratch.pointer
+        let columns1 = attentionScratch.pointer, hidden = wideRows.pointer, columns2 = attentionScratch.pointer
         // conv1, stride 1, padding 1: columns[t, c·3 + k] = mel[c, t + k − 1].
         let melColumns = 3 * d.melBins
         for t in 0..<frames {
@@ -150,7 +153,7 @@ public final class AudioEncoder {
     private func selfAttention() {
         let d = dimensions
         let positions = d.audioPositions, width = d.width, stride = 3 * width
-        let qkv = UnsafePointer(projections.pointer)
+        let qkv = UnsafePointer(wideRows.pointer)
         let packed = attentionScratch.pointer, packedFloats = am_attention_packed_floats(positions)
         let scale = 1 / Float(d.headWidth).squareRoot()
         CPUKernels.parallelRows(d.heads) { _, heads in
