@@ -21,19 +21,9 @@ extension ComputeType {
     }
 
     /// The encoder's products.
-    var encoder: Arithmetic {
-        switch resolved {
-        case .float32: .float32
-        case .int8, .int8Encoder, .auto: .int8
-        }
-    }
+    var encoder: Arithmetic { resolved == .float32 ? .float32 : .int8 }
 
     /// The decoder's layers and its embedding, the weights every decoding
     /// step reads.
-    var decoder: Arithmetic {
-        switch resolved {
-        case .float32, .int8Encoder, .auto: .float32
-        case .int8: .int8
-        }
-    }
+    var decoder: Arithmetic { resolved == .int8 ? .int8 : .float32 }
 }

@@ -215,7 +215,8 @@ struct WhisperWeights: Sendable {
     var windowMatMuls: [MatMul] { [conv1, conv2] + encoderLayers.flatMap(\.matMuls) + decoderLayers.map(\.crossKeyValue) }
 }
 
-/// Reads named variables as float32, checking each one's shape first.
+/// Reads named variables as float32, checking each one's shape first, and
+/// gives back each one's mapped pages once it is copied out.
 private struct TensorReader {
     let file: CTranslate2File
 
