@@ -64,7 +64,6 @@ INLINE void prefetch_ahead(const void *table, const int kind, size_t v, size_t n
     for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
 }
 
-
 /* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
     ((kind) == HALF ? HALVES(LANES, (const uint16_t *)(row) + (i)) : BYTES(LANES, (const int8_t *)(row) + (i)))
