@@ -42,20 +42,27 @@ final class DaemonHarness {
             pid = try Self.spawn(daemonArguments + ["--socket", socketPath], log: logPath)
             try waitUntilAnswering()
         case .socketActivate:
-            pid = try Self.spawn(["/usr/bin/systemd-socket-activate"] + Self.passedThrough + ["-l", socketPath] + daemonArguments,
+            pid = try Self.spawn(["/usr/bin/systemd-socket-activate"] + Self.passedThrough() + ["-l", socketPath] + daemonArguments,
                                  log: logPath)
             try waitForSocketFile()
         case .inherited(let listener):
             let script = "LISTEN_PID=$$ LISTEN_FDS=1 exec /usr/bin/systemd-socket-activate \"$@\""
-            pid = try Self.spawn(["/bin/sh", "-c", script, "sh"] + Self.passedThrough + daemonArguments, log: logPath, inherit: listener)
+            pid = try Self.spawn(["/bin/sh", "-c", script, "sh"] + Self.passedThrough() + daemonArguments, log: logPath, inherit: listener)
         }
     }
 
     /// systemd-socket-activate starts the daemon with an empty environment
-    /// but for what `-E` names: a sanitizer run's settings must reach it.
-    static let passedThrough: [String] = ["TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
-                                          "OMP_NUM_THREADS", "SWIFT_BACKTRACE"]
-        .filter { ProcessInfo.processInfo.environment[$0] != nil }.flatMap { ["-E", $0] }
+    /// but for what `-E` names: a sanitizer run's settings must reach it
+    /// (ThreadSanitizer's single-thread OpenMP team among them), here with
+    /// `overrides` in place of their variables' values.
+    static func passedThrough(_ overrides: [String: String] = [:]) -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        return ["TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "OMP_NUM_THREADS", "SWIFT_BACKTRACE"]
+            .flatMap { name -> [String] in
+                if let value = overrides[name] { return ["-E", "\(name)=\(value)"] }
+                return environment[name] != nil ? ["-E", name] : []
+            }
+    }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

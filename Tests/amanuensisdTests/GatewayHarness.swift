@@ -17,8 +17,8 @@ final class GatewayHarness {
         port = try fixed ?? Self.freePort()
         address = "127.0.0.1:\(port)"
         let gateway = TestPaths.products.appendingPathComponent(program).path
-        pid = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", address, gateway, "--socket", daemon.socketPath]
-                                      + arguments, log: daemon.directory.url.appendingPathComponent("\(program).log").path)
+        pid = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", address] + DaemonHarness.passedThrough()
+                                      + [gateway, "--socket", daemon.socketPath] + arguments, log: daemon.directory.url.appendingPathComponent("\(program).log").path)
         for _ in 0..<200 where !Self.accepts(port) { usleep(25_000) }
     }
 

@@ -35,8 +35,8 @@ import Testing
             .dropFirst("ListenStream=".count).replacingOccurrences(of: "%t", with: runtime.url.path)
         try FileManager.default.createDirectory(atPath: (listen as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let log = runtime.url.appendingPathComponent("daemon.log").path
-        let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", listen, bin + "/amanuensisd",
-                                              "--model", DaemonHarness.model, "--idle-exit", "2"], log: log)
+        let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", listen] + DaemonHarness.passedThrough()
+                                             + [bin + "/amanuensisd", "--model", DaemonHarness.model, "--idle-exit", "2"], log: log)
         for _ in 0..<200 where access(listen, F_OK) != 0 { usleep(25_000) }
         let result = try CommandResult.run([bin + "/amctl", "transcribe", "--socket", listen, Samples.jfk])
         #expect(result.status == 0, "\(result.standardError)\n\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
@@ -93,7 +93,8 @@ import Testing
         // filter refuses: under Tools/sanitize.sh this daemon is checked by
         // AddressSanitizer alone (systemd-socket-activate passes on only the
         // variables it is given).
-        let sanitizer = ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { ["-E", "ASAN_OPTIONS=\($0):detect_leaks=0"] } ?? []
+        let sanitizer = DaemonHarness.passedThrough(
+            ProcessInfo.processInfo.environment["ASAN_OPTIONS"].map { ["ASAN_OPTIONS": $0 + ":detect_leaks=0"] } ?? [:])
         let command = ["/usr/bin/python3", loader, unit, DaemonHarness.daemon, "--config", config, "--model", DaemonHarness.model]
         let daemon = try DaemonHarness.spawn(["/usr/bin/systemd-socket-activate", "-l", socket] + sanitizer + command, log: log)
         for _ in 0..<200 where access(socket, F_OK) != 0 { usleep(25_000) }
