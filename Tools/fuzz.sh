@@ -46,7 +46,7 @@ configure() {
     audio-file)     harness=FuzzAudioFile;     max_len=16384; sources=(Sources/AmanuensisCore/Audio/*.swift)
                     flags=(-I Sources/CSoxr -I Sources/CSndFile -lsoxr -lsndfile) ;;
     model-header)   harness=FuzzModelHeader;   max_len=4096
-                    sources=(Sources/AmanuensisCore/Model/{CTranslate2File,MappedFile,ModelError}.swift) ;;
+                    sources=(Sources/AmanuensisCore/Model/{CTranslate2File,MappedFile,ModelError}.swift Sources/AmanuensisCore/Support/MemoryPages.swift) ;;
     config)         harness=FuzzConfiguration; max_len=4096
                     sources=(Sources/AmanuensisDaemon/{DaemonConfiguration,ConfigurationFile}.swift)
                     flags=(-I "$out/config-modules") ;;
