@@ -2,7 +2,8 @@
  * Runtime CPU-feature dispatch: one const table per instruction set, chosen
  * once by the caller (the backend holds the pointer; nothing global is
  * written but am_cpu_features' string, once). A table is offered only on a
- * CPU with every feature its variants are compiled for (vectors.h).
+ * CPU with every feature its variants are compiled for (vectors.h); the
+ * AVX-512 one comes with the bfloat16 attention where the CPU has AVX512-BF16.
  * AMANUENSIS_FORCE_ISA=c|avx2|avx512 forces a level so tests can run every
  * variant on one machine; forcing one the CPU lacks falls back to the best it
  * has.
@@ -22,10 +23,12 @@ static const am_kernels table_avx2 = {
     "avx2", am_dot_rows_f16_avx2, am_dot_rows_s8_avx2, am_weighted_f16_avx2, am_f32_to_f16_avx2, am_softmax_rows_avx2, am_attention_avx2, am_layer_norm_avx2, am_quantize_s8_avx2,
     am_finish_int8_rows_avx2,
 };
-static const am_kernels table_avx512 = {
-    "avx512", am_dot_rows_f16_avx512, am_dot_rows_s8_avx512, am_weighted_f16_avx512, am_f32_to_f16_avx512, am_softmax_rows_avx512, am_attention_avx512, am_layer_norm_avx512, am_quantize_s8_avx512,
-    am_finish_int8_rows_avx512,
-};
+#define AVX512_KERNELS                                                                                      \
+    "avx512", am_dot_rows_f16_avx512, am_dot_rows_s8_avx512, am_weighted_f16_avx512, am_f32_to_f16_avx512,  \
+        am_softmax_rows_avx512, am_attention_avx512, am_layer_norm_avx512, am_quantize_s8_avx512,          \
+        am_finish_int8_rows_avx512
+static const am_kernels table_avx512 = { AVX512_KERNELS, NULL, NULL };
+static const am_kernels table_avx512_bf16 = { AVX512_KERNELS, am_attention_pack_bf16, am_attention_bf16 };
 
 /* The features this file knows: as am_cpu_features names them (Linux's
  * /proc/cpuinfo names), and as a target attribute does. */
@@ -111,6 +114,7 @@ static int has_all(const char *list) {
 const am_kernels *am_kernels_for(const char *isa) {
     if (strcmp(isa, "c") == 0) return &table_c;
     if (strcmp(isa, "avx2") == 0 && has_all(AM_AVX2_FEATURES)) return &table_avx2;
+    if (strcmp(isa, "avx512") == 0 && has_all(AM_AVX512_BF16_FEATURES)) return &table_avx512_bf16;
     if (strcmp(isa, "avx512") == 0 && has_all(AM_AVX512_FEATURES)) return &table_avx512;
     return NULL;
 }

@@ -16,6 +16,8 @@
  * dispatch.c requires of the CPU (it reads these same strings). */
 #define AM_AVX2_FEATURES "avx2,fma,f16c"
 #define AM_AVX512_FEATURES "avx512f,avx512vl,avx512bw,avx512dq," AM_AVX2_FEATURES
+/* Not a level of its own: the bfloat16 attention beside the AVX-512 table. */
+#define AM_AVX512_BF16_FEATURES "avx512bf16," AM_AVX512_FEATURES
 #define AM_AVX2 __attribute__((target(AM_AVX2_FEATURES)))
 #define AM_AVX512 __attribute__((target(AM_AVX512_FEATURES)))
 
