@@ -25,7 +25,7 @@ def main():
     parser.add_argument("--python", required=True)
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--max-seconds", type=float, default=30)
-    parser.add_argument("--compute-types", default="auto,int8", help="the daemon's default (auto) and int8, as the issue asks")
+    parser.add_argument("--compute-types", default="auto,int8", help="the daemon's default (auto) and int8 unless told")
     parser.add_argument("--skip-long", action="store_true", help="no 5-minute dictation")
     parser.add_argument("--skip-concurrent", action="store_true", help="no 4 dictations beside 4 file clients")
     parser.add_argument("--keep", help="a directory for every run's JSON")
