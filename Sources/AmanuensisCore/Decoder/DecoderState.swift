@@ -53,11 +53,13 @@ public final class DecoderState {
         let blockFloats = d.audioPositions * d.headWidth
         for layer in 0..<d.decoderLayers {
             let projected = encoder.crossKeysAndValues(layer: layer)
-            for block in 0..<(2 * d.heads) {
-                let target = crossKeyValues[layer].pointer + block * blockFloats
-                for position in 0..<d.audioPositions {
-                    CPUKernels.selected.f32_to_f16(projected + position * 2 * d.width + block * d.headWidth,
-                                                   target + position * d.headWidth, d.headWidth)
+            CPUKernels.parallelRows(2 * d.heads) { _, blocks in
+                for block in blocks {
+                    let target = crossKeyValues[layer].pointer + block * blockFloats
+                    for position in 0..<d.audioPositions {
+                        CPUKernels.selected.f32_to_f16(projected + position * 2 * d.width + block * d.headWidth,
+                                                       target + position * d.headWidth, d.headWidth)
+                    }
                 }
             }
         }

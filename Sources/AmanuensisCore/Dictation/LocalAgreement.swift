@@ -1,7 +1,8 @@
 /// What a live dictation has committed, decided pass by pass with
 /// LocalAgreement-2 (whisper_streaming): the audio not yet committed (the
 /// buffer) is decoded again as it grows, and the longest run of whole words
-/// on which two consecutive passes agree is committed, never to be revised.
+/// on which two consecutive passes agree is committed, never to be revised,
+/// all but its last word, which waits for the next pass.
 ///
 /// Committed text that still lies in the buffer is forced as each pass's
 /// prefix (`continuation`), so a pass only continues it: every pass starts
@@ -92,6 +93,13 @@ public struct LocalAgreement {
         var agreed = zip(pending, pass.tokens[committed...]).prefix { $0 == $1 }.count
         // A word is whole once the newest pass has begun the next one.
         while agreed > 0, !beginsWord(pass, at: committed + agreed) { agreed -= 1 }
+        // The last agreed word waits for one more pass: both passes heard it
+        // with the least audio after it, and that is where a pass over the
+        // whole utterance changes words ("duck suit" for "dog suit").
+        if agreed > 0 {
+            agreed -= 1
+            while agreed > 0, !beginsWord(pass, at: committed + agreed) { agreed -= 1 }
+        }
         var commit = self.commit(pass, through: committed + agreed)
         if bufferDuration > forceAfter || prefix.count > Continuation.maximumPrefix * 3 / 4,
            !pieces.contains(where: { $0.end != nil }) {

@@ -128,26 +128,14 @@ public final class AudioEncoder {
     private func convolutionStem(_ mel: UnsafePointer<Float>) {
         let d = dimensions
         let columns1 = attentionScratch.pointer, hidden = wideRows.pointer, columns2 = attentionScratch.pointer
-        // conv1, stride 1, padding 1: columns[t, c·3 + k] = mel[c, t + k − 1].
-        let melColumns = 3 * d.melBins
-        for t in 0..<frames {
-            for c in 0..<d.melBins {
-                for k in 0..<3 {
-                    let source = t + k - 1
-                    columns1[t * melColumns + c * 3 + k] = source >= 0 && source < frames ? mel[c * frames + source] : 0
-                }
-            }
+        // conv1, stride 1, over the mel bins (`[melBins, frames]`).
+        CPUKernels.parallelRows(frames) { _, rows in
+            am_conv3_columns(mel, d.melBins, frames, frames, 1, 1, rows.lowerBound, rows.upperBound, columns1)
         }
         stem.conv1.run(on: executor)
-        // conv2, stride 2, padding 1: columns[p, c·3 + k] = hidden[2p + k − 1, c].
-        let hiddenColumns = 3 * d.width
-        for p in 0..<d.audioPositions {
-            for k in 0..<3 {
-                let source = 2 * p + k - 1
-                for c in 0..<d.width {
-                    columns2[p * hiddenColumns + c * 3 + k] = source >= 0 && source < frames ? hidden[source * d.width + c] : 0
-                }
-            }
+        // conv2, stride 2, over conv1's output (`[frames, width]`).
+        CPUKernels.parallelRows(d.audioPositions) { _, rows in
+            am_conv3_columns(hidden, d.width, frames, 1, d.width, 2, rows.lowerBound, rows.upperBound, columns2)
         }
         stem.conv2.run(on: executor)
         am_add_f32(model.weights.encoderPositions.pointer, x.pointer, d.audioPositions * d.width)

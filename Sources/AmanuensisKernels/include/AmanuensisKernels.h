@@ -31,6 +31,14 @@ void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols
 /* dst[i] += src[i]. */
 void am_add_f32(const float *src, float *dst, size_t count);
 
+/* Rows [first, last) of the matrix that turns a 3-tap convolution with
+ * padding 1 into a matrix product (im2col): row p holds, for each channel c,
+ * x(c, stride·p − 1), x(c, stride·p) and x(c, stride·p + 1), where
+ * x(c, t) = x[c · channel_step + t · time_step] for 0 ≤ t < frames and 0
+ * outside. Rows are 3 · channels floats. */
+void am_conv3_columns(const float *x, size_t channels, size_t frames, size_t channel_step, size_t time_step,
+                      size_t stride, size_t first, size_t last, float *columns);
+
 /* log(sum(exp(x))) over `count` values, stable for -inf entries. Returns -inf
  * when every entry is -inf. */
 float am_logsumexp_f32(const float *x, size_t count);
