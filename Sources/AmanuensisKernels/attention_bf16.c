@@ -33,10 +33,10 @@ AM_AVX512_BF16 INLINE void pair_floats(const float *x, size_t count, uint32_t *p
 }
 
 AM_AVX512_BF16 void am_attention_pack_bf16(const float *keys, const float *values, size_t stride, size_t count,
-                                           float scale, uint32_t *packed) {
+                                           float scale, float *packed) {
     const size_t padded = am_attention_padded_keys(count);
     const __m512 scales = _mm512_set1_ps(scale);
-    uint32_t *packed_keys = packed, *packed_values = packed + PAIRS * padded;
+    uint32_t *packed_keys = (uint32_t *)packed, *packed_values = packed_keys + PAIRS * padded;
     for (size_t j = 0; j < padded; j++) {
         uint32_t pairs[PAIRS] = { 0 };
         if (j < count) {
@@ -116,10 +116,10 @@ AM_AVX512_BF16 INLINE float exponentiate_pairs(const float *row, size_t keys, si
     return 1.0f / _mm512_reduce_add_ps(sum);
 }
 
-AM_AVX512_BF16 void am_attention_bf16(const float *q, size_t q_stride, const uint32_t *packed, size_t keys, size_t rows,
+AM_AVX512_BF16 void am_attention_bf16(const float *q, size_t q_stride, const float *packed, size_t keys, size_t rows,
                                       float *scratch, float *out, size_t out_stride) {
     const size_t padded = am_attention_padded_keys(keys);
-    const uint32_t *packed_keys = packed, *packed_values = packed + PAIRS * padded;
+    const uint32_t *packed_keys = (const uint32_t *)packed, *packed_values = packed_keys + PAIRS * padded;
     float *scores = scratch;
     uint32_t *probabilities = (uint32_t *)(scratch + ROWS * padded);
     for (size_t first = 0; first < rows; first += ROWS) {

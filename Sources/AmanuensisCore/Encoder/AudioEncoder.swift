@@ -30,11 +30,12 @@ public final class AudioEncoder {
     private let wideRows: FloatBuffer
     private let attentionScratch: FloatBuffer
     private let attention: FloatBuffer
-    /// The self-attention's kernels in bfloat16, for an encoder whose
-    /// products are int8 on a CPU with AVX512-BF16: twice float32's products
-    /// per instruction, on most of the encoder's time, and rounding far
-    /// smaller than the int8 products' (the float32 type keeps float32).
-    private let bfloat16Attention: (pack: am_attention_pack_bf16_fn, attend: am_attention_bf16_fn)?
+    /// The self-attention's kernels, and the floats of one share's scratch.
+    /// In bfloat16 for an encoder whose products are int8, on a CPU with
+    /// AVX512-BF16: twice float32's products per instruction, on most of the
+    /// encoder's time, and rounding far smaller than the int8 products' (the
+    /// float32 type keeps float32).
+    private let attentionKernels: (pack: am_attention_pack_fn, attend: am_attention_fn, tileFloats: Int)
 
     private var dimensions: WhisperDimensions { model.dimensions }
     /// Input frames of one window: two per encoder position.
@@ -42,14 +43,14 @@ public final class AudioEncoder {
 
     public init(model: WhisperModel) {
         self.model = model
-        if model.computeType.encoder == .int8, let pack = CPUKernels.selected.attention_pack_bf16,
-           let attend = CPUKernels.selected.attention_bf16 {
-            bfloat16Attention = (pack, attend)
-        } else {
-            bfloat16Attention = nil
-        }
         let d = model.dimensions
         let positions = d.audioPositions
+        let kernels = CPUKernels.selected
+        if model.computeType.encoder == .int8, let pack = kernels.attention_pack_bf16, let attend = kernels.attention_bf16 {
+            attentionKernels = (pack, attend, am_attention_bf16_scratch_floats(positions))
+        } else {
+            attentionKernels = (am_attention_pack, kernels.attention, Int(AM_ATTENTION_ROWS) * am_attention_padded_keys(positions))
+        }
         let frames = 2 * positions
         let x = FloatBuffer(count: positions * d.width)
         let normed = FloatBuffer(count: positions * d.width)
@@ -62,7 +63,7 @@ public final class AudioEncoder {
         // Attention packs every head's keys and values, then gives each
         // thread of the team a tile of scores.
         let attentionFloats = d.heads * am_attention_packed_floats(positions)
-            + ComputeThreads.available * Self.tileFloats(positions, bfloat16: bfloat16Attention != nil)
+            + ComputeThreads.available * attentionKernels.tileFloats
         let attentionScratch = FloatBuffer(count: max(attentionFloats, positions * 3 * d.width, frames * 3 * d.melBins))
         (self.x, self.normed, self.attention, self.wideRows, self.attentionScratch) =
             (x, normed, attention, wideRows, attentionScratch)
@@ -155,44 +156,27 @@ public final class AudioEncoder {
         let qkv = UnsafePointer(wideRows.pointer)
         let packed = attentionScratch.pointer, packedFloats = am_attention_packed_floats(positions)
         let scale = 1 / Float(d.headWidth).squareRoot()
-        let bfloat16 = bfloat16Attention
+        let kernels = attentionKernels
         CPUKernels.parallelRows(d.heads) { _, heads in
             for head in heads {
                 let column = head * d.headWidth
-                let keys = qkv + width + column, values = qkv + 2 * width + column, into = packed + head * packedFloats
-                if let bfloat16 {
-                    into.withMemoryRebound(to: UInt32.self, capacity: packedFloats) {
-                        bfloat16.pack(keys, values, stride, positions, scale, $0)
-                    }
-                } else {
-                    am_attention_pack(keys, values, stride, positions, scale, into)
-                }
+                kernels.pack(qkv + width + column, qkv + 2 * width + column, stride, positions, scale,
+                             packed + head * packedFloats)
             }
         }
-        let tiles = packed + d.heads * packedFloats, tileFloats = Self.tileFloats(positions, bfloat16: bfloat16 != nil)
+        let tiles = packed + d.heads * packedFloats, tileFloats = kernels.tileFloats
         let blocks = (positions + Self.queryBlock - 1) / Self.queryBlock
         let shares = (attentionScratch.count - d.heads * packedFloats) / tileFloats
         CPUKernels.parallelRows(d.heads * blocks, maximumShares: shares) { share, tasks in
             for task in tasks {
                 let head = task / blocks, first = (task % blocks) * Self.queryBlock
                 let column = head * d.headWidth
-                let queries = qkv + first * stride + column, keysAndValues = packed + head * packedFloats
-                let rows = min(Self.queryBlock, positions - first), output = attention.pointer + first * width + column
-                if let bfloat16 {
-                    keysAndValues.withMemoryRebound(to: UInt32.self, capacity: packedFloats) {
-                        bfloat16.attend(queries, stride, $0, positions, rows, tiles + share * tileFloats, output, width)
-                    }
-                } else {
-                    CPUKernels.selected.attention(queries, stride, keysAndValues, positions, rows,
-                                                  tiles + share * tileFloats, output, width)
-                }
+                kernels.attend(
+                    qkv + first * stride + column, stride, packed + head * packedFloats, positions,
+                    min(Self.queryBlock, positions - first), tiles + share * tileFloats,
+                    attention.pointer + first * width + column, width)
             }
         }
-    }
-
-    /// Floats of one share's tile of scores (and, in bfloat16, of probabilities).
-    private static func tileFloats(_ keys: Int, bfloat16: Bool) -> Int {
-        bfloat16 ? am_attention_bf16_scratch_floats(keys) : Int(AM_ATTENTION_ROWS) * am_attention_padded_keys(keys)
     }
 
     private func block(_ layer: EncoderLayer, _ products: BlockProducts) {

@@ -104,6 +104,8 @@ static inline size_t am_attention_padded_keys(size_t keys) { return (keys + 31) 
 static inline size_t am_attention_packed_floats(size_t keys) {
     return AM_ATTENTION_WIDTH * (am_attention_padded_keys(keys) + keys);
 }
+typedef void (*am_attention_pack_fn)(const float *keys, const float *values, size_t stride, size_t count, float scale,
+                                     float *packed);
 void am_attention_pack(const float *keys, const float *values, size_t stride, size_t count, float scale, float *packed);
 typedef void (*am_attention_fn)(const float *q, size_t q_stride, const float *packed, size_t keys, size_t rows,
                                 float *scores, float *out, size_t out_stride);
@@ -111,19 +113,17 @@ void am_attention_c(const float *, size_t, const float *, size_t, size_t, float 
 void am_attention_avx2(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
 void am_attention_avx512(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
 
-/* The same attention in bfloat16 (attention_bf16.c; AVX512-BF16 only): keys
- * and values packed by am_attention_pack_bf16 into
- * am_attention_packed_floats(count) floats' room, as pairs of bfloat16, and
- * `scratch` of am_attention_bf16_scratch_floats(keys) floats. */
+/* The same attention in bfloat16 (attention_bf16.c; AVX512-BF16 only), with
+ * the float32 functions' types: am_attention_pack_bf16 packs keys and values
+ * as pairs of bfloat16 into the same am_attention_packed_floats(count)
+ * floats' room, and `scores` is scratch of
+ * am_attention_bf16_scratch_floats(keys) floats (the scores, then the
+ * probabilities as bfloat16). */
 static inline size_t am_attention_bf16_scratch_floats(size_t keys) {
     return AM_ATTENTION_ROWS * am_attention_padded_keys(keys) * 3 / 2;
 }
-typedef void (*am_attention_pack_bf16_fn)(const float *keys, const float *values, size_t stride, size_t count,
-                                          float scale, uint32_t *packed);
-typedef void (*am_attention_bf16_fn)(const float *q, size_t q_stride, const uint32_t *packed, size_t keys,
-                                     size_t rows, float *scratch, float *out, size_t out_stride);
-void am_attention_pack_bf16(const float *, const float *, size_t, size_t, float, uint32_t *);
-void am_attention_bf16(const float *, size_t, const uint32_t *, size_t, size_t, float *, float *, size_t);
+void am_attention_pack_bf16(const float *, const float *, size_t, size_t, float, float *);
+void am_attention_bf16(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);
 
 /* y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each of `rows`
  * rows of `cols` values. `x` and `y` may be the same buffer. */
@@ -179,8 +179,8 @@ typedef struct {
     am_quantize_s8_fn quantize_s8;
     am_finish_int8_rows_fn finish_int8_rows;
     /* NULL where the CPU lacks AVX512-BF16. */
-    am_attention_pack_bf16_fn attention_pack_bf16;
-    am_attention_bf16_fn attention_bf16;
+    am_attention_pack_fn attention_pack_bf16;
+    am_attention_fn attention_bf16;
 } am_kernels;
 
 /* The table of one instruction set ("c", "avx2", "avx512"), or NULL when

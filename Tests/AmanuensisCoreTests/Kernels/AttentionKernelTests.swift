@@ -38,7 +38,7 @@ import Testing
     func bfloat16VariantStaysWithinItsRounding(rows: Int, keys: Int) {
         let kernels = KernelTables.bfloat16!
         let (qkv, expected) = Self.problem(rows: rows, keys: keys)
-        var packed = [UInt32](repeating: 0xFFFF_FFFF, count: am_attention_packed_floats(keys))
+        var packed = [Float](repeating: .nan, count: am_attention_packed_floats(keys))
         qkv.withUnsafeBufferPointer { qkv in
             let base = qkv.baseAddress!
             kernels.attention_pack_bf16(base + Self.heads * Self.width + Self.column,
