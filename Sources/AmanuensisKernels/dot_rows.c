@@ -51,32 +51,25 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
     return kind == HALF ? (const void *)((const uint16_t *)table + v * width) : (const void *)((const int8_t *)table + v * width);
 }
 
-/* The rows AHEAD rows on are asked for while a block is dotted: one core
- * alone keeps too few reads in flight to stream the table at the memory's
- * speed. */
-enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, BLOCK = 4, AHEAD = 16 };
-
-/* Asks for table rows [v + AHEAD, v + AHEAD + n), where they exist. */
-INLINE void prefetch_ahead(const void *table, const int kind, size_t v, size_t n, size_t last, size_t width) {
-    if (v + AHEAD + n > last) return;
-    const char *start = embedding_row(table, kind, v + AHEAD, width);
-    const size_t bytes = n * width * (kind == HALF ? 2 : 1);
-    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
-}
+/* A greedy step's one row of x reads each table row whole before the next,
+ * in CHAINS independent sums (one sum would be one chain of dependent FMAs,
+ * bound by their latency): a single forward stream, which the hardware
+ * prefetcher follows at the memory's speed. Reading four rows side by side
+ * instead, with software prefetches ahead, left a Zen 4 core at a third of
+ * that (Docs/measurements.md, "Reading the weights"). */
+enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, CHAINS = 4 };
 
 /* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
     ((kind) == HALF ? HALVES(LANES, (const uint16_t *)(row) + (i)) : BYTES(LANES, (const int8_t *)(row) + (i)))
 
 /* The vector body, dot_rows_<suffix>, on vectors of LANES floats; widths that
- * are not a multiple of LANES, more than MAXIMUM_ROWS rows and the last
- * table rows of a block run the scalar reference.
+ * are not a multiple of LANES and more than MAXIMUM_ROWS rows run the scalar
+ * reference.
  *
- * One row of x (greedy search) takes four table rows at a time: a single
- * accumulator would be one chain of dependent FMAs, bound by their latency;
- * four rows give four independent chains. Several rows of x (beam search,
- * sampling, a batched pass) are independent chains already: each table
- * row is converted once and dotted with all of them. */
+ * Several rows of x (beam search, sampling, a batched pass) are independent
+ * chains already: each table row is converted once and dotted with all of
+ * them. One row of x takes the row whole in CHAINS sums (above). */
 #define DOT_ROWS_VECTOR(suffix, target, LANES)                                                                       \
     target INLINE void dot_rows_##suffix(const void *table, const int kind, const float *scales, const float *x, \
                                        float *out, size_t rows, size_t width, size_t first, size_t last,         \
@@ -94,25 +87,21 @@ INLINE void prefetch_ahead(const void *table, const int kind, size_t v, size_t n
                     const vec##LANES w = WEIGHTS(LANES, e, kind, i);                                               \
                     for (size_t r = 0; r < rows; r++) sums[r] += LOAD(LANES, x + r * width + i) * w;               \
                 }                                                                                                  \
-                prefetch_ahead(table, kind, v, 1, last, width);                                                    \
                 for (size_t r = 0; r < rows; r++)                                                                  \
                     store(out + r * count + v, sum##LANES(sums[r]) * row_scale(scales, v), accumulate);    \
             }                                                                                                      \
             return;                                                                                                \
         }                                                                                                          \
-        size_t v = first;                                                                                          \
-        for (; v + BLOCK <= last; v += BLOCK) {                                                                    \
-            vec##LANES sums[BLOCK] = { 0 };                                                                        \
-            for (size_t i = 0; i < width; i += LANES) {                                                            \
-                const vec##LANES xi = LOAD(LANES, x + i);                                                          \
-                for (size_t b = 0; b < BLOCK; b++)                                                                 \
-                    sums[b] += xi * WEIGHTS(LANES, embedding_row(table, kind, v + b, width), kind, i);         \
-            }                                                                                                      \
-            prefetch_ahead(table, kind, v, BLOCK, last, width);                                                    \
-            for (size_t b = 0; b < BLOCK; b++)                                                                     \
-                store(out + v + b, sum##LANES(sums[b]) * row_scale(scales, v + b), accumulate);                 \
+        for (size_t v = first; v < last; v++) {                                                                    \
+            const void *e = embedding_row(table, kind, v, width);                                                  \
+            vec##LANES sums[CHAINS] = { 0 };                                                                       \
+            size_t i = 0;                                                                                          \
+            for (; i + CHAINS * LANES <= width; i += CHAINS * LANES)                                               \
+                for (size_t c = 0; c < CHAINS; c++)                                                                \
+                    sums[c] += LOAD(LANES, x + i + c * LANES) * WEIGHTS(LANES, e, kind, i + c * LANES);           \
+            for (; i < width; i += LANES) sums[0] += LOAD(LANES, x + i) * WEIGHTS(LANES, e, kind, i);              \
+            store(out + v, sum##LANES((sums[0] + sums[1]) + (sums[2] + sums[3])) * row_scale(scales, v), accumulate); \
         }                                                                                                          \
-        if (v < last) dot_rows_c(table, kind, scales, x, out, rows, width, v, last, count, accumulate);  \
     }
 
 DOT_ROWS_VECTOR(avx2, AM_AVX2, 8)
@@ -141,20 +130,19 @@ INLINE float quantize_s16(const float *x, int16_t *q, size_t width) {
                                            size_t width, size_t first, size_t last, int accumulate) {              \
         int16_t q[width];                                                                                          \
         const float unit = quantize_s16(x, q, width);                                                              \
-        size_t v = first;                                                                                          \
-        for (; v + BLOCK <= last; v += BLOCK) {                                                                    \
-            integers sums[BLOCK];                                                                                  \
-            for (size_t b = 0; b < BLOCK; b++) sums[b] = zero();                                                   \
-            for (size_t i = 0; i < width; i += 2 * LANES) {                                                        \
-                const integers xi = load_x(q + i);                                                                 \
-                for (size_t b = 0; b < BLOCK; b++)                                                                 \
-                    sums[b] = add(sums[b], madd(widen(table + (v + b) * width + i), xi));                          \
-            }                                                                                                      \
-            prefetch_ahead(table, BYTE, v, BLOCK, last, width);                                                    \
-            for (size_t b = 0; b < BLOCK; b++)                                                                     \
-                store(out + v + b, sum(to_float(sums[b])) * unit * scales[v + b], accumulate);                     \
+        enum { STEP = 2 * LANES };                                                                                 \
+        for (size_t v = first; v < last; v++) {                                                                    \
+            const int8_t *row = table + v * width;                                                                 \
+            integers sums[CHAINS];                                                                                 \
+            for (size_t c = 0; c < CHAINS; c++) sums[c] = zero();                                                  \
+            size_t i = 0;                                                                                          \
+            for (; i + CHAINS * STEP <= width; i += CHAINS * STEP)                                                 \
+                for (size_t c = 0; c < CHAINS; c++)                                                                \
+                    sums[c] = add(sums[c], madd(widen(row + i + c * STEP), load_x(q + i + c * STEP)));             \
+            for (; i < width; i += STEP) sums[0] = add(sums[0], madd(widen(row + i), load_x(q + i)));              \
+            const integers total = add(add(sums[0], sums[1]), add(sums[2], sums[3]));                              \
+            store(out + v, sum(to_float(total)) * unit * scales[v], accumulate);                                   \
         }                                                                                                          \
-        if (v < last) dot_rows_c(table, BYTE, scales, x, out, 1, width, v, last, 0, accumulate);                  \
     }
 
 AM_AVX2 INLINE __m256i load_x_avx2(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)p); }

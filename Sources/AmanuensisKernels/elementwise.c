@@ -14,15 +14,6 @@ void am_add_f32(const float *src, float *dst, size_t count) {
     for (size_t i = 0; i < count; i++) dst[i] += src[i];
 }
 
-float am_logsumexp_f32(const float *x, size_t count) {
-    float max = -INFINITY;
-    for (size_t i = 0; i < count; i++) max = x[i] > max ? x[i] : max;
-    if (max == -INFINITY) return -INFINITY;
-    float sum = 0.0f;
-    for (size_t i = 0; i < count; i++) sum += expf(x[i] - max);
-    return max + logf(sum);
-}
-
 size_t am_argmax_f32(const float *x, size_t count) {
     size_t best = 0;
     for (size_t i = 1; i < count; i++) if (x[i] > x[best]) best = i;

@@ -72,7 +72,7 @@ extension TokenSearch {
                     let index = position + row
                     guard index >= firstText, index + 1 < input.count - 1 else { continue }
                     let logits = state.logits.pointer + row * vocabulary
-                    let total = am_logsumexp_f32(logits, textVocabulary)
+                    let total = CPUKernels.selected.logsumexp(logits, textVocabulary)
                     guard total.isFinite else { throw NonFiniteScores() }
                     probabilities.append(Double(exp(logits[input[index + 1]] - total)))
                 }

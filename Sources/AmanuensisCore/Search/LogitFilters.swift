@@ -58,7 +58,7 @@ struct LogitFilters {
         if checkTimestampMass {
             // If all timestamps together are likelier than any single other
             // token, a timestamp must come next.
-            let timestampMass = am_logsumexp_f32(logits + begin, end - begin + 1)
+            let timestampMass = CPUKernels.selected.logsumexp(logits + begin, end - begin + 1)
             let bestOther = logits[am_argmax_f32(logits, begin)]
             if timestampMass > bestOther { mask(0..<begin) }
         }

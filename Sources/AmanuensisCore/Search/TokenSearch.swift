@@ -82,7 +82,7 @@ struct TokenSearch {
     /// filter: the model's own estimate that the window holds no speech.
     private func noSpeechProbability(row: Int) -> Double {
         let logits = state.logits.pointer + row * vocabularySize
-        let total = am_logsumexp_f32(logits, vocabularySize)
+        let total = CPUKernels.selected.logsumexp(logits, vocabularySize)
         return Double(exp(logits[filters.special.noSpeech] - total))
     }
 
@@ -133,7 +133,7 @@ struct TokenSearch {
     /// logit makes it non-finite: that ends the request with an error, where
     /// sampling would trap on a NaN total and argmax would pick at random.
     private static func normalizer(_ logits: UnsafeMutablePointer<Float>, count: Int) throws -> Float {
-        let total = am_logsumexp_f32(logits, count)
+        let total = CPUKernels.selected.logsumexp(logits, count)
         guard total.isFinite else { throw NonFiniteScores() }
         return total
     }

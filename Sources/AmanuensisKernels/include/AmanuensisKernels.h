@@ -39,10 +39,6 @@ void am_add_f32(const float *src, float *dst, size_t count);
 void am_conv3_columns(const float *x, size_t channels, size_t frames, size_t channel_step, size_t time_step,
                       size_t stride, size_t first, size_t last, float *columns);
 
-/* log(sum(exp(x))) over `count` values, stable for -inf entries. Returns -inf
- * when every entry is -inf. */
-float am_logsumexp_f32(const float *x, size_t count);
-
 /* Index of the largest value (the first one on ties). */
 size_t am_argmax_f32(const float *x, size_t count);
 
@@ -88,6 +84,15 @@ typedef void (*am_softmax_rows_fn)(float *x, size_t rows, size_t cols, size_t st
 void am_softmax_rows_c(float *, size_t, size_t, size_t);
 void am_softmax_rows_avx2(float *, size_t, size_t, size_t);
 void am_softmax_rows_avx512(float *, size_t, size_t, size_t);
+
+/* log Σ e^x over `count` values (rows.c): the normalizer of a decoding step's
+ * logits, over the whole vocabulary every step. -inf where every value is
+ * -inf; NaN where any is NaN, so a caller checking for a finite result sees
+ * it. */
+typedef float (*am_logsumexp_fn)(const float *x, size_t count);
+float am_logsumexp_c(const float *, size_t);
+float am_logsumexp_avx2(const float *, size_t);
+float am_logsumexp_avx512(const float *, size_t);
 
 /* The encoder's self-attention of one head (attention.c): for `rows` query
  * rows of q, out[i] = softmax(q[i] · Kᵀ) · V over `keys` keys, with heads
@@ -174,6 +179,7 @@ typedef struct {
     am_weighted_f16_fn weighted_f16;
     am_f32_to_f16_fn f32_to_f16;
     am_softmax_rows_fn softmax_rows;
+    am_logsumexp_fn logsumexp;
     am_attention_fn attention;
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;

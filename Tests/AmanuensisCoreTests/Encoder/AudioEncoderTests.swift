@@ -50,12 +50,12 @@ import Testing
         search.forward(tokens: [model.tokenizer.special.startOfTranscript], sequences: 1, position: 0, logitRows: [0])
         var logits = search.state.logits.array
         logits.withUnsafeMutableBufferPointer { search.filters.apply($0.baseAddress!, generated: []) }
-        let total = am_logsumexp_f32(logits, vocabulary)
+        let total = CPUKernels.selected.logsumexp(logits, vocabulary)
         // CTranslate2 masks with the lowest float rather than −∞, and the file
         // holds the masked logits: normalize them as ours are.
         let masked = { (value: Float) in value < -1e30 }
         var reference = try Self.fixture("logprobs_step0_51864.f32")
-        let referenceTotal = am_logsumexp_f32(reference.map { masked($0) ? -.infinity : $0 }, vocabulary)
+        let referenceTotal = CPUKernels.selected.logsumexp(reference.map { masked($0) ? -.infinity : $0 }, vocabulary)
         reference = reference.map { masked($0) ? $0 : $0 - referenceTotal }
         let maskDisagreements = (0..<vocabulary).filter { masked(reference[$0]) != (logits[$0] == -.infinity) }
         #expect(maskDisagreements.isEmpty, "masked in only one of the two: \(maskDisagreements.prefix(10))")

@@ -2,7 +2,7 @@ import AmanuensisKernels
 import Foundation
 import Testing
 
-/// The row kernels compute softmax, layer norm, int8 quantization and the
+/// The row kernels compute softmax, log-sum-exp, layer norm, int8 quantization and the
 /// finish of an int8 product as their definitions say, in every instruction-set variant this CPU can run, on
 /// widths with and without a vector-width tail.
 @Suite struct RowKernelTests {
@@ -30,6 +30,31 @@ import Testing
                 }
             }
             if cols > 1 { #expect(x[0] == 0, "a -inf score gets exactly zero weight") }
+        }
+    }
+
+    @Test(arguments: [1, 7, 16, 33, 51_864])
+    func logSumExpMatchesItsDefinition(count: Int) {
+        var x = Self.randomRows(count, in: -30...30)
+        if count > 1 { x[count / 2] = -.infinity }  // a masked logit
+        let largest = x.map(Double.init).max()!
+        let exact = largest + log(x.reduce(0.0) { $0 + exp(Double($1) - largest) })
+        for table in KernelTables.runnable {
+            let ours = Double(table.logsumexp(x, count))
+            #expect(abs(ours - exact) <= 1e-5 * max(1, abs(exact)), "\(String(cString: table.isa)): \(ours) vs \(exact)")
+        }
+    }
+
+    @Test func logSumExpIsNotFiniteWhereALogitIsNot() {
+        let masked = [Float](repeating: -.infinity, count: 40)
+        var unordered = Self.randomRows(40, in: -3...3), infinite = unordered
+        unordered[37] = .nan
+        infinite[3] = .infinity
+        for table in KernelTables.runnable {
+            let name = String(cString: table.isa)
+            #expect(table.logsumexp(masked, masked.count) == -.infinity, "\(name): all masked")
+            #expect(table.logsumexp(unordered, unordered.count).isNaN, "\(name): a NaN logit")
+            #expect(!table.logsumexp(infinite, infinite.count).isFinite, "\(name): an infinite logit")
         }
     }
 
