@@ -137,10 +137,13 @@ public final class DecoderPass {
     private static let vocabularyTile = 256
 
     /// logits = final rows · embeddingᵀ, each step's rows into its decoder's
-    /// logits, the vocabulary shared out over the team.
+    /// logits, the vocabulary shared out over the team; a screened
+    /// embedding's approximate entries then wait for the search to settle
+    /// them (`VocabularyScreen`).
     private func projectToVocabulary<Steps: Collection<DecoderStep>>(_ steps: Steps) {
         let d = dimensions
         let chunk = CPUKernels.dotRowsX
+        let approximateBelow = VocabularyScreen.approximateEntries(of: model)
         CPUKernels.parallelRows(d.vocabularySize) { _, share in
             for tile in stride(from: share.lowerBound, to: share.upperBound, by: Self.vocabularyTile) {
                 let end = min(tile + Self.vocabularyTile, share.upperBound)
@@ -149,11 +152,15 @@ public final class DecoderPass {
                         let x = finalRows.pointer + (finalRow + start) * d.width
                         let logits = step.state.logits.pointer + start * d.vocabularySize
                         let rows = min(chunk, step.logitRows.count - start)
-                        model.weights.embedding.project(x, into: logits, rows: rows, width: d.width,
-                                                        vocabulary: tile..<end, count: d.vocabularySize)
+                        model.weights.embedding.project(x, into: logits, rows: rows, width: d.width, vocabulary: tile..<end,
+                                                        count: d.vocabularySize, approximateBelow: approximateBelow)
                     }
                 }
             }
+        }
+        Self.walk(steps) { step, _, finalRow in
+            guard let screen = step.state.screen else { return }
+            for row in step.logitRows.indices { screen.record(row: row, x: finalRows.pointer + (finalRow + row) * d.width) }
         }
     }
 

@@ -18,6 +18,9 @@ public final class DecoderState {
     private let crossKeyValues: [HalfBuffer]
     /// `[rows, vocabulary]`: the logits of the rows a step asked for.
     let logits: FloatBuffer
+    /// Where the model's embedding is screened: what makes its logits exact
+    /// where a search reads them.
+    let screen: VocabularyScreen?
     /// The alignment heads, and for each, `[textPositions, audioPositions]`
     /// of its cross-attention scores before the softmax, written by steps
     /// that ask (`DecoderStep.alignmentRow`). Mapped, not filled: only
@@ -25,18 +28,22 @@ public final class DecoderState {
     let alignmentHeads: [AlignmentHead]
     let alignmentScores: FloatBuffer
 
-    init(dimensions d: WhisperDimensions, maximumSequences: Int, alignmentHeads: [AlignmentHead] = []) {
+    init(model: WhisperModel, maximumSequences: Int, alignmentHeads: [AlignmentHead] = []) {
+        let d = model.dimensions
         dimensions = d
         self.maximumSequences = maximumSequences
         cache = KeyValueCache(layers: d.decoderLayers, sequences: maximumSequences, positions: d.textPositions, width: d.width)
         crossKeyValues = (0..<d.decoderLayers).map { _ in HalfBuffer(count: d.audioPositions * 2 * d.width) }
         // Resident as written: a greedy search writes one or two rows.
         logits = FloatBuffer(count: 2 * maximumSequences * d.vocabularySize, paging: .onTouch)
+        screen = VocabularyScreen(model: model, rows: 2 * maximumSequences)
         self.alignmentHeads = alignmentHeads
         alignmentScores = FloatBuffer(count: alignmentHeads.count * d.textPositions * d.audioPositions, paging: .onTouch)
     }
 
-    var bytes: Int { crossKeyValues.reduce(cache.bytes + logits.bytes + alignmentScores.bytes) { $0 + $1.bytes } }
+    var bytes: Int {
+        crossKeyValues.reduce(cache.bytes + logits.bytes + alignmentScores.bytes + (screen?.bytes ?? 0)) { $0 + $1.bytes }
+    }
 
     /// Where the scores of `layer`'s `head` go in `alignmentScores`, if it is an alignment head.
     func alignmentSlot(layer: Int, head: Int) -> Int? {

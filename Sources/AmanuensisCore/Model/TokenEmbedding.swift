@@ -2,19 +2,23 @@ import AmanuensisKernels
 
 /// The decoder's `[vocabulary, width]` token embedding, read two ways every
 /// step: one row as each token's input, and all of it, tied, as the output
-/// projection, the read that dominates a decoding step. float16 as models
-/// ship it; in the int8 compute type, int8 rows with a scale each, as
-/// CTranslate2 keeps it for both uses (Docs/whisper-reference.md §1.3): half
-/// the bytes of that read, and no float16 copy beside them (40 MB for
-/// tiny.en).
+/// projection, the read that dominates a decoding step.
+///
+/// The float32 decoder keeps it float16, as models ship it, beside an int8
+/// copy (`screened`): a step projects through the int8 rows, whose error is
+/// bounded, and the entries that can still be chosen are projected again
+/// from float16 (`VocabularyScreen`), so every choice is float16's for half
+/// the bytes read. The int8 decoder keeps int8 rows with a scale each, as
+/// CTranslate2 keeps it for both uses (Docs/whisper-reference.md §1.3), and
+/// no float16 copy beside them (40 MB for tiny.en).
 enum TokenEmbedding: Sendable {
-    case half(HalfBuffer)
     case int8(Int8Rows)
+    case screened(HalfBuffer, Int8Rows)
 
     /// Writes `token`'s row, `width` values, to `target` in float32.
     func row(_ token: Int, into target: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
-        case .half(let table):
+        case .screened(let table, _):
             am_f16_to_f32(table.pointer + token * width, target, width)
         case .int8(let table):
             let scale = table.scales[token]
@@ -24,23 +28,49 @@ enum TokenEmbedding: Sendable {
     }
 
     /// out[r · count + v] = x[r] · row v, for the `rows` rows of x (width
-    /// wide) and the entries `vocabulary` of a table `count` long.
+    /// wide) and the entries `vocabulary` of a table `count` long; a screened
+    /// table gives the entries below `approximateBelow` through its int8 rows.
     func project(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                 vocabulary: Range<Int>, count: Int) {
+                 vocabulary: Range<Int>, count: Int, approximateBelow: Int) {
         switch self {
-        case .half(let table):
-            CPUKernels.selected.dot_rows_f16(table.pointer, x, out, rows, width, vocabulary.lowerBound,
-                                             vocabulary.upperBound, count, 0)
         case .int8(let table):
-            CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, out, rows, width,
-                                            vocabulary.lowerBound, vocabulary.upperBound, count, 0)
+            Self.project(table, x, into: out, rows: rows, width: width, vocabulary: vocabulary, count: count)
+        case .screened(let exact, let screen):
+            let split = min(max(approximateBelow, vocabulary.lowerBound), vocabulary.upperBound)
+            Self.project(screen, x, into: out, rows: rows, width: width, vocabulary: vocabulary.lowerBound..<split, count: count)
+            Self.project(exact, x, into: out, rows: rows, width: width, vocabulary: split..<vocabulary.upperBound, count: count)
         }
+    }
+
+    /// The entries `vocabulary` as the table's own rows give them: float16's
+    /// for a screened table (as `project`).
+    func projectExactly(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                        vocabulary: Range<Int>, count: Int) {
+        switch self {
+        case .screened(let table, _):
+            Self.project(table, x, into: out, rows: rows, width: width, vocabulary: vocabulary, count: count)
+        case .int8(let table):
+            Self.project(table, x, into: out, rows: rows, width: width, vocabulary: vocabulary, count: count)
+        }
+    }
+
+    private static func project(_ table: HalfBuffer, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
+        guard !vocabulary.isEmpty else { return }
+        CPUKernels.selected.dot_rows_f16(table.pointer, x, out, rows, width, vocabulary.lowerBound, vocabulary.upperBound, count, 0)
+    }
+
+    private static func project(_ table: Int8Rows, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
+        guard !vocabulary.isEmpty else { return }
+        CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, out, rows, width,
+                                        vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
     var bytes: Int {
         switch self {
-        case .half(let table): table.bytes
         case .int8(let table): table.bytes
+        case .screened(let exact, let screen): exact.bytes + screen.bytes
         }
     }
 }

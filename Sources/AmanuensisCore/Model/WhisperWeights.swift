@@ -164,7 +164,11 @@ struct WhisperWeights: Sendable {
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
         let embeddingName = "decoder/embeddings/weight"
         embedding = switch computeType.decoder {
-        case .float32: .half(try reader.halfTensor(embeddingName, shape: [d.vocabularySize, width]))
+        case .float32:
+            try {
+                let exact = try reader.halfTensor(embeddingName, shape: [d.vocabularySize, width])
+                return .screened(exact, Int8Rows(quantizingHalf: exact.pointer, rows: d.vocabularySize, columns: width))
+            }()
         case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         }
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])

@@ -16,17 +16,22 @@ struct LogitFilters {
 
     /// Masks `logits` (one row of `vocabularySize`) for the step after
     /// `generated` (the tokens sampled so far in this window, prompt excluded).
-    func apply(_ logits: UnsafeMutablePointer<Float>, generated: ArraySlice<Int>) {
+    /// `settleLargest(count)` makes the largest unmasked entry below `count`
+    /// exact before a rule weighs it (`VocabularyScreen`).
+    func apply(_ logits: UnsafeMutablePointer<Float>, generated: ArraySlice<Int>, settleLargest: (_ below: Int) -> Void) {
         for id in suppressed { logits[id] = -.infinity }
         if generated.isEmpty {
             for id in suppressedAtBegin { logits[id] = -.infinity }
         }
-        if let maximumInitialTimestamp { applyTimestampRules(logits, generated: generated, maximumInitial: maximumInitialTimestamp) }
+        if let maximumInitialTimestamp {
+            applyTimestampRules(logits, generated: generated, maximumInitial: maximumInitialTimestamp, settleLargest: settleLargest)
+        }
     }
 
     /// CTranslate2's `ApplyTimestampRules` (src/models/whisper.cc), itself
     /// openai's `ApplyTimestampRules` (whisper/decoding.py).
-    private func applyTimestampRules(_ logits: UnsafeMutablePointer<Float>, generated: ArraySlice<Int>, maximumInitial: Int) {
+    private func applyTimestampRules(_ logits: UnsafeMutablePointer<Float>, generated: ArraySlice<Int>, maximumInitial: Int,
+                                     settleLargest: (_ below: Int) -> Void) {
         let begin = special.timestampBegin, end = special.timestampEnd
         func mask(_ range: Range<Int>) {
             if !range.isEmpty { (logits + range.lowerBound).update(repeating: -.infinity, count: range.count) }
@@ -59,6 +64,7 @@ struct LogitFilters {
             // If all timestamps together are likelier than any single other
             // token, a timestamp must come next.
             let timestampMass = CPUKernels.selected.logsumexp(logits + begin, end - begin + 1)
+            settleLargest(begin)
             let bestOther = logits[am_argmax_f32(logits, begin)]
             if timestampMass > bestOther { mask(0..<begin) }
         }

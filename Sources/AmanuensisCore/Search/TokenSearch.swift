@@ -96,6 +96,7 @@ struct TokenSearch {
         if count > 1 {
             for sequence in 1..<count {
                 (firstLogits + sequence * vocabularySize).update(from: firstLogits, count: vocabularySize)
+                state.screen?.copy(row: 0, to: sequence)
             }
         }
         var tokens = Array(repeating: prefix, count: count)
@@ -110,13 +111,16 @@ struct TokenSearch {
             if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             for sequence in 0..<count where !finished[sequence] {
                 let logits = state.logits.pointer + sequence * vocabularySize
-                filters.apply(logits, generated: tokens[sequence][...])
+                filters.apply(logits, generated: tokens[sequence][...]) { settle(sequence, logits, below: $0, top: 1) }
+                // The largest first: the argmax, and the normalizer's largest terms.
+                settle(sequence, logits, below: vocabularySize, top: 1)
                 let total = try Self.normalizer(logits, count: vocabularySize)
                 let token: Int
                 if temperature == 0 {
                     token = am_argmax_f32(logits, vocabularySize)
                 } else {
                     token = sample(logits, temperature: temperature, scratch: &scratch, generator: &generator!)
+                    state.screen?.exact(row: sequence, logits: logits, entry: token)
                 }
                 scores[sequence] += Double(logits[token] - total)
                 if token == endOfText { finished[sequence] = true } else { tokens[sequence].append(token) }
@@ -127,6 +131,12 @@ struct TokenSearch {
             position += 1
         }
         return (0..<count).map { (tokens[$0], scores[$0]) }
+    }
+
+    /// Makes exact the entries of logit row `row` below `count` that may be
+    /// among its `top` largest (`VocabularyScreen`); nothing where they are.
+    private func settle(_ row: Int, _ logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
+        state.screen?.settle(row: row, logits: logits, below: count, top: top)
     }
 
     /// log Σ exp(logits), the step's normalizer. A NaN or an infinity in any
@@ -172,7 +182,8 @@ struct TokenSearch {
             var candidates: [(source: Int, token: Int, score: Double)] = []
             for (index, beam) in beams.enumerated() {
                 let logits = state.logits.pointer + index * vocabularySize
-                filters.apply(logits, generated: beam.tokens[...])
+                filters.apply(logits, generated: beam.tokens[...]) { settle(index, logits, below: $0, top: 1) }
+                settle(index, logits, below: vocabularySize, top: size + 1)
                 let total = try Self.normalizer(logits, count: vocabularySize)
                 for i in 0..<vocabularySize { logProbabilities[i] = logits[i] - total }
                 for token in Self.topIndices(logProbabilities, count: size + 1) where logProbabilities[token] > -.infinity {

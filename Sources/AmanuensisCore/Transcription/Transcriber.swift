@@ -39,7 +39,7 @@ public final class Transcriber {
         self.encoders = encoders ?? ownEncoder!
         self.steps = steps ?? ownPass!
         ownBytes = (ownEncoder?.bytes ?? 0) + (ownPass?.bytes ?? 0)
-        state = DecoderState(dimensions: d, maximumSequences: DecodingOptions.maximumSequences, alignmentHeads: model.alignmentHeads)
+        state = DecoderState(model: model, maximumSequences: DecodingOptions.maximumSequences, alignmentHeads: model.alignmentHeads)
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
     }
 

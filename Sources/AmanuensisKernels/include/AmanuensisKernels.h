@@ -42,6 +42,17 @@ void am_conv3_columns(const float *x, size_t channels, size_t frames, size_t cha
 /* Index of the largest value (the first one on ties). */
 size_t am_argmax_f32(const float *x, size_t count);
 
+/* The entries v < `approximate` of a row of logits that may be among its
+ * `top` largest (1 ≤ top ≤ AM_SCREEN_TOP) once computed exactly, where each
+ * such entry is within scales[v] · bound of its exact value and every entry
+ * from `approximate` to `count` is exact: those whose upper bound reaches the
+ * top-th largest lower bound. −∞ entries (masked) never are. Writes at most
+ * `capacity` indices to `candidates` and returns how many there are, which
+ * may be more. */
+#define AM_SCREEN_TOP 16
+size_t am_screen_candidates(const float *logits, const float *scales, float bound, size_t approximate, size_t count,
+                            size_t top, size_t *candidates, size_t capacity);
+
 /* out[r · count + v] (+)= x[r] · table[v] for v in [first, last), with
  * `table` float16 `[count, width]` and `rows` rows of x; with `accumulate`
  * the products are added to what `out` holds. It serves the vocabulary

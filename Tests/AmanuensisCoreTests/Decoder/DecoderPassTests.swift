@@ -23,7 +23,7 @@ import Testing
         let encoder = try NetworkStageTests.encode(model)
         let special = model.tokenizer.special
         func decoder() -> DecoderState {
-            let state = DecoderState(dimensions: model.dimensions, maximumSequences: 2)
+            let state = DecoderState(model: model, maximumSequences: 2)
             state.storeCrossAttention(of: encoder)
             return state
         }

@@ -35,7 +35,7 @@ import Testing
 
     /// A decoder on the fixture's encoded window, with the greedy filters.
     static func greedySearch(_ model: WhisperModel) throws -> TokenSearch {
-        let state = DecoderState(dimensions: model.dimensions, maximumSequences: 1)
+        let state = DecoderState(model: model, maximumSequences: 1)
         state.storeCrossAttention(of: try encode(model))
         let filters = LogitFilters(special: model.tokenizer.special, vocabularySize: model.dimensions.vocabularySize,
                                    suppressed: model.configuration.suppressIds,
@@ -48,8 +48,10 @@ import Testing
         let search = try Self.greedySearch(model)
         let vocabulary = model.dimensions.vocabularySize
         search.forward(tokens: [model.tokenizer.special.startOfTranscript], sequences: 1, position: 0, logitRows: [0])
+        // Every entry as float16 gives it, not only those a search would read.
+        for entry in 0..<vocabulary { search.state.screen?.exact(row: 0, logits: search.state.logits.pointer, entry: entry) }
         var logits = search.state.logits.array
-        logits.withUnsafeMutableBufferPointer { search.filters.apply($0.baseAddress!, generated: []) }
+        logits.withUnsafeMutableBufferPointer { search.filters.apply($0.baseAddress!, generated: []) { _ in } }
         let total = CPUKernels.selected.logsumexp(logits, vocabulary)
         // CTranslate2 masks with the lowest float rather than −∞, and the file
         // holds the masked logits: normalize them as ours are.

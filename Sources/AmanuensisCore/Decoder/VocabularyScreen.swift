@@ -1,0 +1,96 @@
+import AmanuensisKernels
+
+/// Makes exact the logits a search can choose between, when a screened
+/// embedding gave them (`TokenEmbedding.screened`): the text tokens' entries
+/// come from int8 rows, each within scale[v] · bound of float16's value, and
+/// `settle` projects again from float16 every entry that could be among the
+/// largest a search reads. Greedy and beam search then choose as they would
+/// over float16 logits; only the normalizer sums a few far entries off by
+/// their bound. The special and timestamp tokens, which the timestamp rules
+/// weigh as a whole, always come from float16 (`approximateEntries`).
+///
+/// The bound of a row of x: an int8 row differs from the float16 row by at
+/// most half its scale in each weight, so the product by scale · Σ|x| / 2;
+/// the one-row kernel rounds x to units of max|x| / 32767 (dot_rows.c), at
+/// most scale · 127 · width · unit / 2 more. A 1 % margin covers the float
+/// rounding of both sums (under 1.2 % of the bound for width 384).
+///
+/// One per decoder state, sized for its logit rows; used by one stream at a time.
+final class VocabularyScreen {
+    private let embedding: TokenEmbedding
+    private let scales: UnsafePointer<Float>
+    private let approximateBelow: Int
+    private let width: Int
+    private let vocabularySize: Int
+    /// `[rows, width]`: each logit row's final row of x, as projected.
+    private let rows: FloatBuffer
+    private var bounds: [Float]
+    /// For each row, the `top` it was settled for over every approximate
+    /// entry since it was projected (0: not yet). Masks only remove entries,
+    /// so it stays settled until the next projection.
+    private var settledTop: [Int]
+    private let candidates: UnsafeMutablePointer<Int>
+
+    /// The entries a screened embedding gives approximately: the text
+    /// tokens, before end-of-text.
+    static func approximateEntries(of model: WhisperModel) -> Int { model.tokenizer.special.endOfText }
+
+    /// nil unless the model's embedding is screened.
+    init?(model: WhisperModel, rows: Int) {
+        guard case .screened(_, let screen) = model.weights.embedding else { return nil }
+        let d = model.dimensions
+        embedding = model.weights.embedding
+        scales = UnsafePointer(screen.scales.pointer)
+        approximateBelow = Self.approximateEntries(of: model)
+        width = d.width
+        vocabularySize = d.vocabularySize
+        self.rows = FloatBuffer(count: rows * d.width)
+        bounds = Array(repeating: 0, count: rows)
+        settledTop = Array(repeating: 0, count: rows)
+        candidates = .allocate(capacity: approximateBelow)
+    }
+
+    deinit { candidates.deallocate() }
+
+    var bytes: Int { rows.bytes + approximateBelow * MemoryLayout<Int>.stride }
+
+    /// Keeps `x`, the final row projected into logit row `row`, and its bound.
+    func record(row: Int, x: UnsafePointer<Float>) {
+        var magnitude: Float = 0, largest: Float = 0
+        for i in 0..<width {
+            magnitude += abs(x[i])
+            largest = max(largest, abs(x[i]))
+        }
+        let unit = largest / 32767
+        bounds[row] = (magnitude / 2 + 127 * Float(width) * unit / 2) * 1.01
+        settledTop[row] = 0
+        (rows.pointer + row * width).update(from: x, count: width)
+    }
+
+    /// Logit row `source`'s x, bound and settling, now also logit row `target`'s.
+    func copy(row source: Int, to target: Int) {
+        bounds[target] = bounds[source]
+        settledTop[target] = settledTop[source]
+        (rows.pointer + target * width).update(from: rows.pointer + source * width, count: width)
+    }
+
+    /// How far entry `entry` of logit row `row` may be from float16's value as projected.
+    func bound(row: Int, entry: Int) -> Float { entry < approximateBelow ? scales[entry] * bounds[row] : 0 }
+
+    /// Makes exact, in `logits` (logit row `row`), every unmasked entry below
+    /// `count` that may be among the `top` largest there.
+    func settle(row: Int, logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
+        let whole = count >= approximateBelow
+        if whole, settledTop[row] >= top { return }
+        let found = am_screen_candidates(logits, scales, bounds[row], approximateBelow, count, top, candidates, approximateBelow)
+        for index in 0..<found { exact(row: row, logits: logits, entry: candidates[index]) }
+        if whole { settledTop[row] = max(settledTop[row], top) }
+    }
+
+    /// Makes entry `entry` of `logits` (logit row `row`) exact.
+    func exact(row: Int, logits: UnsafeMutablePointer<Float>, entry: Int) {
+        guard entry < approximateBelow else { return }
+        embedding.projectExactly(rows.pointer + row * width, into: logits, rows: 1, width: width,
+                                 vocabulary: entry..<(entry + 1), count: vocabularySize)
+    }
+}

@@ -1,0 +1,45 @@
+@testable import AmanuensisCore
+import Foundation
+import TestSupport
+import Testing
+
+/// The float32 decoder projects the text tokens through int8 rows; once a
+/// search settles a row, its largest entries are float16's, ranked as
+/// float16's are, and every other entry is within its bound of float16's.
+@Suite struct VocabularyScreenTests {
+    static func largest(_ values: [Float], _ count: Int) -> [Int] {
+        Array(values.indices.sorted { values[$0] > values[$1] }.prefix(count))
+    }
+
+    /// Greedy steps over jfk.wav's window, each checked three ways: as
+    /// projected, as settled for its `top` largest, and wholly from float16.
+    @Test(arguments: [1, 6])
+    func settledLogitsRankTheirLargestAsFloat16Does(top: Int) throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let search = try NetworkStageTests.greedySearch(model)
+        let screen = try #require(search.state.screen, "the float32 decoder's embedding is screened")
+        let vocabulary = model.dimensions.vocabularySize
+        let logits = search.state.logits.pointer
+        let row = { Array(UnsafeBufferPointer(start: logits, count: vocabulary)) }
+        var input = [model.tokenizer.special.startOfTranscript], position = 0
+        for step in 0..<12 {
+            search.forward(tokens: input, sequences: 1, position: position, logitRows: [input.count - 1])
+            position += input.count
+            let projected = row()
+            screen.settle(row: 0, logits: logits, below: vocabulary, top: top)
+            let settled = row()
+            for entry in 0..<vocabulary { screen.exact(row: 0, logits: logits, entry: entry) }
+            let exact = row()
+
+            let best = Self.largest(exact, top)
+            #expect(Self.largest(settled, top) == best, "step \(step)")
+            #expect(best.allSatisfy { settled[$0] == exact[$0] }, "step \(step): the largest are float16's")
+            let outside = (0..<vocabulary).filter { abs(projected[$0] - exact[$0]) > screen.bound(row: 0, entry: $0) }
+            #expect(outside.isEmpty, "step \(step): entries beyond their bound: \(outside.prefix(5))")
+            let rescored = (0..<vocabulary).filter { settled[$0] != projected[$0] }.count
+            // Greedy steps here project 0–7 entries again, six-best ones up to 621.
+            #expect(rescored < vocabulary / 50, "step \(step): \(rescored) entries projected again from float16")
+            input = [best[0]]
+        }
+    }
+}
