@@ -2,10 +2,6 @@
 #include <math.h>
 #include <string.h>
 
-void am_gelu_f32(float *x, size_t count) {
-    for (size_t i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
-}
-
 void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols) {
     for (size_t r = 0; r < rows; r++) memcpy(dst + r * cols, row, cols * sizeof(float));
 }

@@ -1,5 +1,5 @@
 /*
- * Row-wise kernels of the encoder and decoder: softmax, log-sum-exp, layer norm, and the
+ * Row-wise kernels of the encoder and decoder: softmax, log-sum-exp, layer norm, GELU, and the
  * int8 quantization of a product's input and the finish of its output. Each body is written once, as plain
  * C the compiler vectorizes, and compiled three times: for the baseline, for
  * AVX2 and for AVX-512 (the target attributes below); dispatch.c picks one at
@@ -85,16 +85,15 @@ INLINE float erf_poly(float x) {
     return copysignf(1.0f - p * t * exp_poly(-a * a), x);
 }
 
+INLINE float gelu_value(float v) { return 0.5f * v * (1.0f + erf_poly(v * 0.70710678118654752f)); }
+
 INLINE void finish_int8_rows(float *y, const float *row_scales, const float *bias, size_t rows, size_t cols,
                              int gelu) {
     for (size_t r = 0; r < rows; r++) {
         float *row = y + r * cols;
         const float scale = row_scales[r];
         if (gelu) {
-            for (size_t c = 0; c < cols; c++) {
-                const float v = row[c] * scale + bias[c];
-                row[c] = 0.5f * v * (1.0f + erf_poly(v * 0.70710678118654752f));
-            }
+            for (size_t c = 0; c < cols; c++) row[c] = gelu_value(row[c] * scale + bias[c]);
         } else {
             for (size_t c = 0; c < cols; c++) row[c] = row[c] * scale + bias[c];
         }
@@ -106,6 +105,9 @@ INLINE void finish_int8_rows(float *y, const float *row_scales, const float *bia
         softmax_rows(x, rows, cols, stride);                                                        \
     }                                                                                               \
     target float am_logsumexp_##suffix(const float *x, size_t count) { return logsumexp(x, count); } \
+    target void am_gelu_##suffix(float *x, size_t count) {                                          \
+        for (size_t i = 0; i < count; i++) x[i] = gelu_value(x[i]);                                 \
+    }                                                                                               \
     target void am_layer_norm_##suffix(const float *x, float *y, const float *gamma,                \
                                        const float *beta, size_t rows, size_t cols, float eps) {    \
         layer_norm(x, y, gamma, beta, rows, cols, eps);                                             \

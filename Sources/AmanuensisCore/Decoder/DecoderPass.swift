@@ -93,7 +93,7 @@ public final class DecoderPass {
             }
             layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
             layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer, wide: wideWeights.pointer)
-            am_gelu_f32(feedForward.pointer, rows * d.feedForward)
+            CPUKernels.selected.gelu(feedForward.pointer, rows * d.feedForward)
             layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true, wide: wideWeights.pointer)
         }
         Self.walk(steps) { step, first, firstLogitRow in

@@ -19,7 +19,7 @@ enum TokenEmbedding: Sendable {
     func row(_ token: Int, into target: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
         case .screened(let table, _):
-            am_f16_to_f32(table.pointer + token * width, target, width)
+            CPUKernels.selected.f16_to_f32(table.pointer + token * width, target, width)
         case .int8(let table):
             let scale = table.scales[token]
             let row = table.pointer + token * width

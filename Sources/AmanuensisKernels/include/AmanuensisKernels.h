@@ -21,8 +21,6 @@ void am_bf16_to_f32(const void *src, float *dst, size_t count);
 /* float32 to IEEE half, rounding to nearest even. */
 void am_f32_to_f16(const float *src, void *dst, size_t count);
 
-/* Exact GELU, 0.5 x (1 + erf(x / sqrt 2)), in place. */
-void am_gelu_f32(float *x, size_t count);
 
 /* Copies `row` (cols values) into each of `rows` rows of `dst`: the bias that
  * a following GEMM with beta = 1 accumulates onto. */
@@ -76,10 +74,14 @@ void am_dot_rows_s8_c(const int8_t *, const float *, const float *, float *, siz
 void am_dot_rows_s8_avx2(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 void am_dot_rows_s8_avx512(const int8_t *, const float *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
-/* The variants of am_f32_to_f16, with its rounding, for the hot paths. */
+/* The variants of am_f32_to_f16, with its rounding, and of am_f16_to_f32,
+ * for the hot paths. */
 typedef void (*am_f32_to_f16_fn)(const float *src, void *dst, size_t count);
 void am_f32_to_f16_avx2(const float *, void *, size_t);
 void am_f32_to_f16_avx512(const float *, void *, size_t);
+typedef void (*am_f16_to_f32_fn)(const void *src, float *dst, size_t count);
+void am_f16_to_f32_avx2(const void *, float *, size_t);
+void am_f16_to_f32_avx512(const void *, float *, size_t);
 
 /* out[r · out_stride + i] = Σ_j weights[r · weight_stride + j] · values[j · width + i]
  * for `rows` rows, j < count and i < width, with `values` float16
@@ -101,9 +103,16 @@ void am_softmax_rows_avx512(float *, size_t, size_t, size_t);
  * -inf; NaN where any is NaN, so a caller checking for a finite result sees
  * it. */
 typedef float (*am_logsumexp_fn)(const float *x, size_t count);
+typedef void (*am_gelu_fn)(float *x, size_t count);
 float am_logsumexp_c(const float *, size_t);
 float am_logsumexp_avx2(const float *, size_t);
 float am_logsumexp_avx512(const float *, size_t);
+
+/* GELU, 0.5 x (1 + erf(x / √2)), in place, with the int8 products' erf
+ * (rows.c, within 1.5e-7): the float32 decoder's feed-forward rows. */
+void am_gelu_c(float *, size_t);
+void am_gelu_avx2(float *, size_t);
+void am_gelu_avx512(float *, size_t);
 
 /* The encoder's self-attention of one head (attention.c): for `rows` query
  * rows of q, out[i] = softmax(q[i] · Kᵀ) · V over `keys` keys, with heads
@@ -189,8 +198,10 @@ typedef struct {
     am_dot_rows_s8_fn dot_rows_s8;
     am_weighted_f16_fn weighted_f16;
     am_f32_to_f16_fn f32_to_f16;
+    am_f16_to_f32_fn f16_to_f32;
     am_softmax_rows_fn softmax_rows;
     am_logsumexp_fn logsumexp;
+    am_gelu_fn gelu;
     am_attention_fn attention;
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;

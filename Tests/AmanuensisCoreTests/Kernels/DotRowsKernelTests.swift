@@ -109,6 +109,20 @@ import Testing
         }
     }
 
+    @Test func everyVariantWidensEveryHalfAsTheReferenceDoes() {
+        let halves = (0...UInt16.max).map { $0 }
+        var reference = [Float](repeating: 0, count: halves.count)
+        am_f16_to_f32(halves, &reference, halves.count)
+        for table in KernelTables.runnable {
+            var widened = [Float](repeating: 0, count: halves.count)
+            table.f16_to_f32(halves, &widened, halves.count)
+            let differing = halves.indices.filter {
+                reference[$0].isNaN ? !widened[$0].isNaN : widened[$0].bitPattern != reference[$0].bitPattern
+            }
+            #expect(differing.isEmpty, "\(String(cString: table.isa)): \(differing.prefix(5).map { String(halves[$0], radix: 16) })")
+        }
+    }
+
     @Test func halfConversionRoundTripsExactly() {
         let values: [Float] = [0, -0.0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, .infinity, 0.1]
         var halves = [UInt16](repeating: 0, count: values.count)

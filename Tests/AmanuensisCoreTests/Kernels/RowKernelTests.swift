@@ -2,7 +2,7 @@ import AmanuensisKernels
 import Foundation
 import Testing
 
-/// The row kernels compute softmax, log-sum-exp, layer norm, int8 quantization and the
+/// The row kernels compute softmax, log-sum-exp, GELU, layer norm, int8 quantization and the
 /// finish of an int8 product as their definitions say, in every instruction-set variant this CPU can run, on
 /// widths with and without a vector-width tail.
 @Suite struct RowKernelTests {
@@ -55,6 +55,18 @@ import Testing
             #expect(table.logsumexp(masked, masked.count) == -.infinity, "\(name): all masked")
             #expect(table.logsumexp(unordered, unordered.count).isNaN, "\(name): a NaN logit")
             #expect(!table.logsumexp(infinite, infinite.count).isFinite, "\(name): an infinite logit")
+        }
+    }
+
+    @Test func geluMatchesItsDefinition() {
+        let x = Self.randomRows(1_537, in: -8...8) + [0, -0.0, 40, -40]
+        for table in KernelTables.runnable {
+            var y = x
+            table.gelu(&y, y.count)
+            for (input, ours) in zip(x, y) {
+                let exact = 0.5 * Double(input) * (1 + erf(Double(input) / 2.squareRoot()))
+                #expect(abs(Double(ours) - exact) <= 1e-6 * max(1, abs(exact)), "\(String(cString: table.isa)): gelu(\(input))")
+            }
         }
     }
 
