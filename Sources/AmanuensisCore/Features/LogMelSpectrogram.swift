@@ -75,9 +75,15 @@ public final class LogMelSpectrogram {
         let n = AudioConstants.fftSize
         let origin = t * AudioConstants.hopLength - n / 2
         let padded = samples.count + Self.trailingPadding
-        for i in 0..<n {
-            let index = Self.reflect(origin + i, length: padded)
-            frame[i] = (index < samples.count ? samples[index] : 0) * window[i]
+        if origin >= 0, origin + n <= samples.count {
+            // Inside the audio, as every frame but the first and last few:
+            // no reflection, whose division per sample cost more than the FFT.
+            for i in 0..<n { frame[i] = samples[origin + i] * window[i] }
+        } else {
+            for i in 0..<n {
+                let index = Self.reflect(origin + i, length: padded)
+                frame[i] = (index < samples.count ? samples[index] : 0) * window[i]
+            }
         }
         RealFFT.whisper.forward(frame, into: spectrum)
         for bin in 0..<MelFilterbank.binCount {
