@@ -58,6 +58,7 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
  * instead, with software prefetches ahead, left a Zen 4 core at a third of
  * that (Docs/measurements.md, "Reading the weights"). */
 enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, CHAINS = 4 };
+_Static_assert(CHAINS == 4, "the bodies below add the four sums pairwise");
 
 /* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
