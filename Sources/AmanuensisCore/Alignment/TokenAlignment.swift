@@ -72,6 +72,7 @@ extension TokenSearch {
                     let index = position + row
                     guard index >= firstText, index + 1 < input.count - 1 else { continue }
                     let logits = state.logits.pointer + row * vocabulary
+                    settle(row, logits, below: textVocabulary, top: 1)
                     state.screen?.exact(row: row, logits: logits, entry: input[index + 1])
                     let total = CPUKernels.selected.logsumexp(logits, textVocabulary)
                     guard total.isFinite else { throw NonFiniteScores() }

@@ -82,6 +82,7 @@ struct TokenSearch {
     /// filter: the model's own estimate that the window holds no speech.
     private func noSpeechProbability(row: Int) -> Double {
         let logits = state.logits.pointer + row * vocabularySize
+        settle(row, logits, below: vocabularySize, top: 1)
         let total = CPUKernels.selected.logsumexp(logits, vocabularySize)
         return Double(exp(logits[filters.special.noSpeech] - total))
     }
@@ -135,7 +136,7 @@ struct TokenSearch {
 
     /// Makes exact the entries of logit row `row` below `count` that may be
     /// among its `top` largest (`VocabularyScreen`); nothing where they are.
-    private func settle(_ row: Int, _ logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
+    func settle(_ row: Int, _ logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
         state.screen?.settle(row: row, logits: logits, below: count, top: top)
     }
 
