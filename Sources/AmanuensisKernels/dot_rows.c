@@ -55,8 +55,8 @@ INLINE const void *embedding_row(const void *table, const int kind, size_t v, si
  * in CHAINS independent sums (one sum would be one chain of dependent FMAs,
  * bound by their latency): a single forward stream, which the hardware
  * prefetcher follows at the memory's speed. Reading four rows side by side
- * instead, with software prefetches ahead, left a Zen 4 core at a third of
- * that (Docs/measurements.md, "Reading the weights"). */
+ * instead, with software prefetches ahead, left a Zen 4 core at less than
+ * half of that (Docs/measurements.md, "Reading the weights"). */
 enum { MAXIMUM_ROWS = AM_DOT_ROWS_X, CHAINS = 4 };
 _Static_assert(CHAINS == 4, "the bodies below add the four sums pairwise");
 

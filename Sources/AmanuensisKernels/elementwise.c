@@ -20,6 +20,7 @@ size_t am_argmax_f32(const float *x, size_t count) {
 size_t am_screen_candidates(const float *logits, const float *scales, float bound, size_t approximate, size_t count,
                             size_t top, size_t *candidates, size_t capacity) {
     if (approximate > count) approximate = count;
+    if (top < 1) top = 1;
     if (top > AM_SCREEN_TOP) top = AM_SCREEN_TOP;
     /* The `top` largest lower bounds, largest first; -inf where there are fewer. */
     float best[AM_SCREEN_TOP];

@@ -4,16 +4,19 @@ import AmanuensisKernels
 /// embedding gave them (`TokenEmbedding.screened`): the text tokens' entries
 /// come from int8 rows, each within scale[v] · bound of float16's value, and
 /// `settle` projects again from float16 every entry that could be among the
-/// largest a search reads. Greedy and beam search then choose as they would
-/// over float16 logits; only the normalizer sums a few far entries off by
-/// their bound. The special and timestamp tokens, which the timestamp rules
-/// weigh as a whole, always come from float16 (`approximateEntries`).
+/// largest a search reads. Greedy search's token, the timestamp rule's best
+/// other token and each beam's `size + 1` candidates are then float16's; the
+/// normalizers (a step's log-probability, the no-speech probability) sum the
+/// far entries within their bounds, and sampling draws among them. The
+/// special and timestamp tokens, which the timestamp rules weigh as a whole,
+/// always come from float16 (`approximateEntries`).
 ///
 /// The bound of a row of x: an int8 row differs from the float16 row by at
 /// most half its scale in each weight, so the product by scale · Σ|x| / 2;
 /// the one-row kernel rounds x to units of max|x| / 32767 (dot_rows.c), at
-/// most scale · 127 · width · unit / 2 more. A 1 % margin covers the float
-/// rounding of both sums (under 1.2 % of the bound for width 384).
+/// most scale · 127 · width · unit / 2 more. The float rounding of the two
+/// sums is within 508 · width · 2⁻²⁴ of that (Σ|w·x| is at most 254 times
+/// it); the margin is twice as much.
 ///
 /// One per decoder state, sized for its logit rows; used by one stream at a time.
 final class VocabularyScreen {
@@ -25,10 +28,6 @@ final class VocabularyScreen {
     /// `[rows, width]`: each logit row's final row of x, as projected.
     private let rows: FloatBuffer
     private var bounds: [Float]
-    /// For each row, the `top` it was settled for over every approximate
-    /// entry since it was projected (0: not yet). Masks only remove entries,
-    /// so it stays settled until the next projection.
-    private var settledTop: [Int]
     private let candidates: UnsafeMutablePointer<Int>
 
     /// The entries a screened embedding gives approximately: the text
@@ -46,7 +45,6 @@ final class VocabularyScreen {
         vocabularySize = d.vocabularySize
         self.rows = FloatBuffer(count: rows * d.width)
         bounds = Array(repeating: 0, count: rows)
-        settledTop = Array(repeating: 0, count: rows)
         candidates = .allocate(capacity: approximateBelow)
     }
 
@@ -62,15 +60,13 @@ final class VocabularyScreen {
             largest = max(largest, abs(x[i]))
         }
         let unit = largest / 32767
-        bounds[row] = (magnitude / 2 + 127 * Float(width) * unit / 2) * 1.01
-        settledTop[row] = 0
+        bounds[row] = (magnitude / 2 + 127 * Float(width) * unit / 2) * (1 + Float(width) * 0x1p-14)
         (rows.pointer + row * width).update(from: x, count: width)
     }
 
-    /// Logit row `source`'s x, bound and settling, now also logit row `target`'s.
+    /// Logit row `source`'s x and bound, now also logit row `target`'s.
     func copy(row source: Int, to target: Int) {
         bounds[target] = bounds[source]
-        settledTop[target] = settledTop[source]
         (rows.pointer + target * width).update(from: rows.pointer + source * width, count: width)
     }
 
@@ -78,13 +74,12 @@ final class VocabularyScreen {
     func bound(row: Int, entry: Int) -> Float { entry < approximateBelow ? scales[entry] * bounds[row] : 0 }
 
     /// Makes exact, in `logits` (logit row `row`), every unmasked entry below
-    /// `count` that may be among the `top` largest there.
+    /// `count` that may be among the `top` largest there. A mask after it may
+    /// leave a largest entry that was not among them: settle after masking.
     func settle(row: Int, logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
-        let whole = count >= approximateBelow
-        if whole, settledTop[row] >= top { return }
+        precondition((1...Int(AM_SCREEN_TOP)).contains(top), "a screen settles 1…\(AM_SCREEN_TOP) largest entries")
         let found = am_screen_candidates(logits, scales, bounds[row], approximateBelow, count, top, candidates, approximateBelow)
-        for index in 0..<found { exact(row: row, logits: logits, entry: candidates[index]) }
-        if whole { settledTop[row] = max(settledTop[row], top) }
+        for index in 0..<min(found, approximateBelow) { exact(row: row, logits: logits, entry: candidates[index]) }
     }
 
     /// Makes entry `entry` of `logits` (logit row `row`) exact.

@@ -7,8 +7,8 @@ import AmanuensisKernels
 /// The float32 decoder keeps it float16, as models ship it, beside an int8
 /// copy (`screened`): a step projects through the int8 rows, whose error is
 /// bounded, and the entries that can still be chosen are projected again
-/// from float16 (`VocabularyScreen`), so every choice is float16's for half
-/// the bytes read. The int8 decoder keeps int8 rows with a scale each, as
+/// from float16 (`VocabularyScreen`), so greedy and beam search choose
+/// float16's tokens for half the bytes read. The int8 decoder keeps int8 rows with a scale each, as
 /// CTranslate2 keeps it for both uses (Docs/whisper-reference.md §1.3), and
 /// no float16 copy beside them (40 MB for tiny.en).
 enum TokenEmbedding: Sendable {

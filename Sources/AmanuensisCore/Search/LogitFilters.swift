@@ -17,7 +17,10 @@ struct LogitFilters {
     /// Masks `logits` (one row of `vocabularySize`) for the step after
     /// `generated` (the tokens sampled so far in this window, prompt excluded).
     /// `settleLargest(count)` makes the largest unmasked entry below `count`
-    /// exact before a rule weighs it (`VocabularyScreen`).
+    /// exact before a rule weighs it (`VocabularyScreen`). It runs after the
+    /// other masks, and the only one that may follow masks every entry below
+    /// `count`, above which a screen's entries are exact: once it has run,
+    /// the row's largest entry stays settled.
     func apply(_ logits: UnsafeMutablePointer<Float>, generated: ArraySlice<Int>, settleLargest: (_ below: Int) -> Void) {
         for id in suppressed { logits[id] = -.infinity }
         if generated.isEmpty {

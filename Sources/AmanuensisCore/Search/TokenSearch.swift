@@ -112,9 +112,14 @@ struct TokenSearch {
             if step % Self.cancellationInterval == 0, isCancelled() { throw TranscriptionCancelled() }
             for sequence in 0..<count where !finished[sequence] {
                 let logits = state.logits.pointer + sequence * vocabularySize
-                filters.apply(logits, generated: tokens[sequence][...]) { settle(sequence, logits, below: $0, top: 1) }
-                // The largest first: the argmax, and the normalizer's largest terms.
-                settle(sequence, logits, below: vocabularySize, top: 1)
+                var settled = false
+                filters.apply(logits, generated: tokens[sequence][...]) {
+                    settle(sequence, logits, below: $0, top: 1)
+                    settled = true
+                }
+                // The largest first: the argmax, and the normalizer's largest
+                // terms, unless the filters' settling holds (`LogitFilters.apply`).
+                if !settled { settle(sequence, logits, below: vocabularySize, top: 1) }
                 let total = try Self.normalizer(logits, count: vocabularySize)
                 let token: Int
                 if temperature == 0 {

@@ -21,7 +21,6 @@ void am_bf16_to_f32(const void *src, float *dst, size_t count);
 /* float32 to IEEE half, rounding to nearest even. */
 void am_f32_to_f16(const float *src, void *dst, size_t count);
 
-
 /* Copies `row` (cols values) into each of `rows` rows of `dst`: the bias that
  * a following GEMM with beta = 1 accumulates onto. */
 void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols);
@@ -41,13 +40,14 @@ void am_conv3_columns(const float *x, size_t channels, size_t frames, size_t cha
 size_t am_argmax_f32(const float *x, size_t count);
 
 /* The entries v < `approximate` of a row of logits that may be among its
- * `top` largest (1 ≤ top ≤ AM_SCREEN_TOP) once computed exactly, where each
+ * `top` largest (1 ≤ top ≤ AM_SCREEN_TOP: a beam of 16 asks for 17) once
+ * computed exactly, where each
  * such entry is within scales[v] · bound of its exact value and every entry
  * from `approximate` to `count` is exact: those whose upper bound reaches the
  * top-th largest lower bound. −∞ entries (masked) never are. Writes at most
  * `capacity` indices to `candidates` and returns how many there are, which
  * may be more. */
-#define AM_SCREEN_TOP 16
+#define AM_SCREEN_TOP 32
 size_t am_screen_candidates(const float *logits, const float *scales, float bound, size_t approximate, size_t count,
                             size_t top, size_t *candidates, size_t capacity);
 

@@ -42,4 +42,35 @@ import Testing
             input = [best[0]]
         }
     }
+
+    /// Two rows at once take the kernel's float path (as beam search, a
+    /// batched pass and word alignment do); with each row's leader masked
+    /// after the projection, a settle for a beam of 16 ranks the 17 largest
+    /// as float16 does.
+    @Test func twoRowsWithTheirLeadersMaskedSettleABeamOf16AsFloat16Does() throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let search = try NetworkStageTests.greedySearch(model)
+        let screen = try #require(search.state.screen)
+        let vocabulary = model.dimensions.vocabularySize, top = DecodingOptions.maximumSequences + 1
+        search.forward(tokens: [model.tokenizer.special.startOfTranscript, 843], sequences: 1, position: 0, logitRows: [0, 1])
+        for row in 0..<2 {
+            let logits = search.state.logits.pointer + row * vocabulary
+            let buffer = UnsafeMutableBufferPointer(start: logits, count: vocabulary)
+            let projected = Array(buffer)
+            for entry in 0..<vocabulary { screen.exact(row: row, logits: logits, entry: entry) }
+            var exact = Array(buffer)
+            let outside = (0..<vocabulary).filter { abs(projected[$0] - exact[$0]) > screen.bound(row: row, entry: $0) }
+            #expect(outside.isEmpty, "row \(row): entries beyond their bound: \(outside.prefix(5))")
+
+            let leader = Self.largest(Array(exact[..<model.tokenizer.special.endOfText]), 1)[0]
+            exact[leader] = -.infinity
+            _ = buffer.update(from: projected)
+            logits[leader] = -.infinity
+            screen.settle(row: row, logits: logits, below: vocabulary, top: top)
+            let settled = Array(buffer)
+            let best = Self.largest(exact, top)
+            #expect(Self.largest(settled, top) == best, "row \(row)")
+            #expect(best.allSatisfy { settled[$0] == exact[$0] }, "row \(row): the largest are float16's")
+        }
+    }
 }
