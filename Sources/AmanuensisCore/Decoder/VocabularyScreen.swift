@@ -20,8 +20,10 @@ import AmanuensisKernels
 ///
 /// One per decoder state, sized for its logit rows; used by one stream at a time.
 final class VocabularyScreen {
-    private let embedding: TokenEmbedding
-    private let scales: UnsafePointer<Float>
+    /// The screened embedding's float16 rows, and its int8 rows (for their scales).
+    private let exact: HalfBuffer
+    private let screen: Int8Rows
+    private var scales: UnsafePointer<Float> { UnsafePointer(screen.scales.pointer) }
     private let approximateBelow: Int
     private let width: Int
     private let vocabularySize: Int
@@ -36,10 +38,10 @@ final class VocabularyScreen {
 
     /// nil unless the model's embedding is screened.
     init?(model: WhisperModel, rows: Int) {
-        guard case .screened(_, let screen) = model.weights.embedding else { return nil }
+        guard case .screened(let exact, let screen) = model.weights.embedding else { return nil }
         let d = model.dimensions
-        embedding = model.weights.embedding
-        scales = UnsafePointer(screen.scales.pointer)
+        self.exact = exact
+        self.screen = screen
         approximateBelow = Self.approximateEntries(of: model)
         width = d.width
         vocabularySize = d.vocabularySize
@@ -85,7 +87,7 @@ final class VocabularyScreen {
     /// Makes entry `entry` of `logits` (logit row `row`) exact.
     func exact(row: Int, logits: UnsafeMutablePointer<Float>, entry: Int) {
         guard entry < approximateBelow else { return }
-        embedding.projectExactly(rows.pointer + row * width, into: logits, rows: 1, width: width,
-                                 vocabulary: entry..<(entry + 1), count: vocabularySize)
+        TokenEmbedding.project(exact, rows.pointer + row * width, into: logits, rows: 1, width: width,
+                               vocabulary: entry..<(entry + 1), count: vocabularySize)
     }
 }

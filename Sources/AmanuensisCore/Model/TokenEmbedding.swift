@@ -8,9 +8,10 @@ import AmanuensisKernels
 /// copy (`screened`): a step projects through the int8 rows, whose error is
 /// bounded, and the entries that can still be chosen are projected again
 /// from float16 (`VocabularyScreen`), so greedy and beam search choose
-/// float16's tokens for half the bytes read. The int8 decoder keeps int8 rows with a scale each, as
-/// CTranslate2 keeps it for both uses (Docs/whisper-reference.md §1.3), and
-/// no float16 copy beside them (40 MB for tiny.en).
+/// float16's tokens for half the bytes read. The int8 decoder keeps int8
+/// rows with a scale each, as CTranslate2 keeps it for both uses
+/// (Docs/whisper-reference.md §1.3), and no float16 copy beside them (40 MB
+/// for tiny.en).
 enum TokenEmbedding: Sendable {
     case int8(Int8Rows)
     case screened(HalfBuffer, Int8Rows)
@@ -42,19 +43,7 @@ enum TokenEmbedding: Sendable {
         }
     }
 
-    /// The entries `vocabulary` as the table's own rows give them: float16's
-    /// for a screened table (as `project`).
-    func projectExactly(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                        vocabulary: Range<Int>, count: Int) {
-        switch self {
-        case .screened(let table, _):
-            Self.project(table, x, into: out, rows: rows, width: width, vocabulary: vocabulary, count: count)
-        case .int8(let table):
-            Self.project(table, x, into: out, rows: rows, width: width, vocabulary: vocabulary, count: count)
-        }
-    }
-
-    private static func project(_ table: HalfBuffer, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+    static func project(_ table: HalfBuffer, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                                 rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
         guard !vocabulary.isEmpty else { return }
         CPUKernels.selected.dot_rows_f16(table.pointer, x, out, rows, width, vocabulary.lowerBound, vocabulary.upperBound, count, 0)
