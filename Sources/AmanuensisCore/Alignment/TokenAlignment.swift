@@ -65,7 +65,7 @@ extension TokenSearch {
                 if isCancelled() { throw TranscriptionCancelled() }
                 let rows = min(chunk, input.count - position)
                 var step = DecoderStep(state: state, tokens: Array(input[position..<(position + rows)]), sequences: 1, position: position,
-                                       logitRows: Array(0..<rows), projectionThreads: projectionThreads)
+                                       logitRows: Array(0..<rows), threads: passThreads)
                 step.alignmentRow = position
                 runner.run(step)
                 for row in 0..<rows {

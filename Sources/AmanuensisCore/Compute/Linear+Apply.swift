@@ -19,17 +19,21 @@ extension Linear {
             am_broadcast_row_f32(bias.pointer, y, rows, outputs)
         }
         // A decoding step has a row or a few, a prompt some dozens: then the
-        // cost is reading the weights, so the smaller row table serves it.
+        // cost is reading the weights, so the smaller row table serves it,
+        // its outputs shared out over the calling thread's team.
         if rows <= Self.rowTableRows {
-            for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
-                let chunk = min(CPUKernels.dotRowsX, rows - first)
-                let x = x + first * inputs, y = y + first * outputs
-                switch rowTable {
-                case .half(let table):
-                    CPUKernels.selected.dot_rows_f16(table.pointer, x, y, chunk, inputs, 0, outputs, outputs, 1)
-                case .int8(let table):
-                    CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, y, chunk, inputs,
-                                                    0, outputs, outputs, 1)
+            CPUKernels.parallelRows(outputs) { _, share in
+                for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
+                    let chunk = min(CPUKernels.dotRowsX, rows - first)
+                    let x = x + first * inputs, y = y + first * outputs
+                    switch rowTable {
+                    case .half(let table):
+                        CPUKernels.selected.dot_rows_f16(table.pointer, x, y, chunk, inputs, share.lowerBound, share.upperBound,
+                                                         outputs, 1)
+                    case .int8(let table):
+                        CPUKernels.selected.dot_rows_s8(table.pointer, table.scales.pointer, x, y, chunk, inputs,
+                                                        share.lowerBound, share.upperBound, outputs, 1)
+                    }
                 }
             }
             return

@@ -10,8 +10,9 @@ public struct DecoderStep {
     let sequences: Int
     let position: Int
     let logitRows: [Int]
-    /// Threads for the vocabulary projection when the step runs alone.
-    public let projectionThreads: Int
+    /// Threads for the pass when the step runs alone: the vocabulary
+    /// projection's, and the layers' when the step carries a prompt.
+    public let threads: Int
     /// The row of the state's alignment scores the step's first row
     /// writes to; nil: the step keeps no scores.
     var alignmentRow: Int? = nil
@@ -67,10 +68,17 @@ public final class DecoderPass {
         [x, normed, projections, attention, scores, feedForward, finalRows, queries, wideWeights].reduce(0) { $0 + $1.bytes }
     }
 
+    /// Rows from which the layers' products and cross-attention are worth
+    /// a team: a prompt's. A step's row or few are not; forking a team for
+    /// each of its products would cost more than it saves, and beside busy
+    /// processes every join would wait for a descheduled thread.
+    static let teamRows = 16
+
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
     /// state's cache and writing the logits it asked for to its `logits`.
-    /// The vocabulary projection uses `projectionThreads` threads.
-    public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, projectionThreads: Int) {
+    /// The vocabulary projection uses `threads` threads, and so do the
+    /// layers from `teamRows` rows.
+    public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, threads: Int) {
         let d = dimensions
         let width = d.width
         let rows = steps.reduce(0) { $0 + $1.rows }
@@ -84,17 +92,20 @@ public final class DecoderPass {
                 am_add_f32(weights.decoderPositions.pointer + (step.position + row % step.perSequence) * width, target, width)
             }
         }
-        for (index, layer) in weights.decoderLayers.enumerated() {
-            attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
-                selfAttention($0, firstRow: $1, layer: index)
+        ComputeThreads.with(threads: rows >= Self.teamRows ? threads : 1) {
+            for (index, layer) in weights.decoderLayers.enumerated() {
+                attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
+                    selfAttention($0, firstRow: $1, layer: index)
+                }
+                attentionBlock(steps, rows: rows, layer.crossAttentionNorm, layer.crossQuery, layer.crossAttentionOutput) {
+                    crossAttention($0, firstRow: $1, layer: index)
+                }
+                layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
+                layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer, wide: wideWeights.pointer)
+                CPUKernels.selected.gelu(feedForward.pointer, rows * d.feedForward)
+                layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true,
+                                           wide: wideWeights.pointer)
             }
-            attentionBlock(steps, rows: rows, layer.crossAttentionNorm, layer.crossQuery, layer.crossAttentionOutput) {
-                crossAttention($0, firstRow: $1, layer: index)
-            }
-            layer.feedForwardNorm.apply(x.pointer, rows: rows, width: width, into: normed.pointer)
-            layer.feedForwardIn.apply(normed.pointer, rows: rows, into: feedForward.pointer, wide: wideWeights.pointer)
-            CPUKernels.selected.gelu(feedForward.pointer, rows * d.feedForward)
-            layer.feedForwardOut.apply(feedForward.pointer, rows: rows, into: x.pointer, accumulate: true, wide: wideWeights.pointer)
         }
         Self.walk(steps) { step, first, firstLogitRow in
             for (index, row) in step.logitRows.enumerated() {
@@ -102,7 +113,7 @@ public final class DecoderPass {
                                           into: finalRows.pointer + (firstLogitRow + index) * width)
             }
         }
-        ComputeThreads.with(threads: projectionThreads) { projectToVocabulary(steps) }
+        ComputeThreads.with(threads: threads) { projectToVocabulary(steps) }
     }
 
     /// x += output(attention(projection(norm(x)))): the products over every
@@ -192,30 +203,35 @@ public final class DecoderPass {
     /// Attention over the window's float16 keys and values: the scores by
     /// the kernel that projects to the vocabulary (keys as its rows), the
     /// output by the weighted sum of value rows. Every sequence of a step
-    /// attends to the same window, so all its rows go together.
+    /// attends to the same window, so all its rows go together. The heads
+    /// are shared out over the calling thread's team, each share with its
+    /// own part of the query and score scratch.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
         let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
         let scale = 1 / Float(headWidth).squareRoot()
         let kernels = CPUKernels.selected
-        for head in 0..<d.heads {
-            let column = head * headWidth
-            for row in 0..<rows {
-                let source = projections.pointer + (firstRow + row) * width + column
-                for i in 0..<headWidth { queries[row * headWidth + i] = source[i] * scale }
+        CPUKernels.parallelRows(d.heads, maximumShares: rowCapacity / rows) { share, heads in
+            let queryRows = queries.pointer + share * rows * headWidth, scoreRows = scores.pointer + share * rows * positions
+            for head in heads {
+                let column = head * headWidth
+                for row in 0..<rows {
+                    let source = projections.pointer + (firstRow + row) * width + column
+                    for i in 0..<headWidth { queryRows[row * headWidth + i] = source[i] * scale }
+                }
+                let keys = step.state.crossAttention(layer: layer, head: head, values: false)
+                for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
+                    kernels.dot_rows_f16(keys, queryRows + first * headWidth, scoreRows + first * positions,
+                                         min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
+                }
+                if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
+                    let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
+                    target.update(from: scoreRows, count: rows * positions)
+                }
+                kernels.softmax_rows(scoreRows, rows, positions, positions)
+                kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scoreRows,
+                                     attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
             }
-            let keys = step.state.crossAttention(layer: layer, head: head, values: false)
-            for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
-                kernels.dot_rows_f16(keys, queries.pointer + first * headWidth, scores.pointer + first * positions,
-                                   min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
-            }
-            if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
-                let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
-                target.update(from: scores.pointer, count: rows * positions)
-            }
-            kernels.softmax_rows(scores.pointer, rows, positions, positions)
-            kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scores.pointer,
-                                 attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
         }
     }
 }

@@ -14,6 +14,6 @@ extension DecoderPass: DecoderStepRunner {
     public func searching<T>(_ body: () throws -> T) rethrows -> T { try body() }
 
     public func run(_ step: DecoderStep) {
-        run(CollectionOfOne(step), projectionThreads: step.projectionThreads)
+        run(CollectionOfOne(step), threads: step.threads)
     }
 }

@@ -12,8 +12,8 @@ struct TokenSearch {
     let runner: any DecoderStepRunner
     let filters: LogitFilters
     let tokenizer: Tokenizer
-    /// Threads for the vocabulary projection of a step that runs alone.
-    var projectionThreads = 1
+    /// Threads for a pass of a step that runs alone (`DecoderStep.threads`).
+    var passThreads = 1
     /// Asked every few steps: true ends the search with `TranscriptionCancelled`,
     /// so a client that goes away stops its work within milliseconds.
     var isCancelled: () -> Bool = { false }
@@ -75,7 +75,7 @@ struct TokenSearch {
                      && sequences <= state.maximumSequences)
         precondition(logitRows.count <= 2 * state.maximumSequences)
         runner.run(DecoderStep(state: state, tokens: tokens, sequences: sequences, position: position,
-                               logitRows: logitRows, projectionThreads: projectionThreads))
+                               logitRows: logitRows, threads: passThreads))
     }
 
     /// Softmax of the raw logits at the start of the transcript, before any

@@ -67,7 +67,7 @@ public final class Transcriber {
                            timed: Bool = true, isCancelled: @escaping () -> Bool = { false },
                            progress: ((_ done: Double, _ total: Double, _ segments: [Segment]) -> Bool)? = nil) throws -> Transcript {
         var plan = try DecodingPlan(model: model, state: state, steps: steps, options: options ?? self.options)
-        plan.search.projectionThreads = decodesInParallel ? ComputeThreads.available : 1
+        plan.search.passThreads = decodesInParallel ? ComputeThreads.available : 1
         plan.search.isCancelled = isCancelled
         let options = plan.options
         // A stream keeps resident what its usual temperature-0 search

@@ -92,7 +92,7 @@ final class StepBatcher: Sendable {
         while let batch = nextBatch() {
             let steps = batch.map(\.step.value)
             // The team for the projection only for a stream alone, as it asked.
-            pass.value.run(steps, projectionThreads: steps.count == 1 ? steps[0].projectionThreads : 1)
+            pass.value.run(steps, threads: steps.count == 1 ? steps[0].threads : 1)
             for entry in batch { entry.lane.done.signal() }
         }
     }

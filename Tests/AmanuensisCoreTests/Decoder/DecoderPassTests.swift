@@ -15,7 +15,7 @@ import Testing
 
     static func step(_ state: DecoderState, _ request: Request) -> DecoderStep {
         DecoderStep(state: state, tokens: request.tokens, sequences: request.sequences, position: request.position,
-                    logitRows: request.logitRows, projectionThreads: 1)
+                    logitRows: request.logitRows, threads: 1)
     }
 
     @Test func aBatchedPassGivesEachStreamTheLogitsOfAPassAlone() throws {
@@ -38,8 +38,8 @@ import Testing
         let alone = [decoder(), decoder()], together = [decoder(), decoder()]
         let pass = DecoderPass(model: model)
         for round in rounds {
-            for (decoder, request) in zip(alone, round) { pass.run(CollectionOfOne(Self.step(decoder, request)), projectionThreads: 1) }
-            pass.run(zip(together, round).map { Self.step($0, $1) }, projectionThreads: 1)
+            for (decoder, request) in zip(alone, round) { pass.run(CollectionOfOne(Self.step(decoder, request)), threads: 1) }
+            pass.run(zip(together, round).map { Self.step($0, $1) }, threads: 1)
             for (index, request) in round.enumerated() {
                 let count = request.logitRows.count * model.dimensions.vocabularySize
                 let difference = (0..<count).map { abs(alone[index].logits[$0] - together[index].logits[$0]) }.max()!
