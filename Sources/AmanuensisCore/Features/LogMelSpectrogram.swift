@@ -5,8 +5,9 @@ import Foundation
 ///
 /// faster-whisper appends 160 zero samples, frames the result centred with
 /// reflect padding, drops the last STFT column, and normalizes by the maximum
-/// over *all* frames of the input. `maximum(of:)` makes that one pass over the
-/// whole input; `window(…)` then computes only the frames of one window.
+/// over *all* frames of the input. `prepare(_:)` makes that one pass over the
+/// whole input, keeping the first window's frames, as most inputs are one
+/// window; `window(…)` then computes only the frames of a window not kept.
 /// Each stream owns one of these (it holds scratch space); it is not shared.
 public final class LogMelSpectrogram {
     public let melBins: Int
@@ -14,7 +15,14 @@ public final class LogMelSpectrogram {
     private let window: [Float]
     private let frame: UnsafeMutablePointer<Float>
     private let spectrum: UnsafeMutablePointer<Float>
+    /// One frame's log10 mel values, where none is kept.
+    private let column: UnsafeMutablePointer<Float>
     private var power: [Float]
+    /// The log10 mel columns of the first window's frames, `[frame, melBins]`,
+    /// as `prepare` computed them, and how many hold those of its input.
+    private let kept: FloatBuffer
+    private var keptFrames = 0
+    private var preparedSamples = 0
 
     /// Zero samples appended to the input before framing, as faster-whisper does.
     static let trailingPadding = AudioConstants.hopLength
@@ -26,27 +34,36 @@ public final class LogMelSpectrogram {
         window = (0..<n).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n))) }
         frame = .allocate(capacity: n)
         spectrum = .allocate(capacity: 2 * (n / 2 + 1))
+        column = .allocate(capacity: melBins)
         power = [Float](repeating: 0, count: MelFilterbank.binCount)
+        kept = FloatBuffer(count: AudioConstants.framesPerWindow * melBins, paging: .onTouch)
     }
+
+    /// Bytes of the kept frames, resident as far as inputs have used them.
+    public var bytes: Int { kept.bytes }
 
     deinit {
         frame.deallocate()
         spectrum.deallocate()
+        column.deallocate()
     }
 
     /// Frames that belong to the audio: ⌊samples / 160⌋.
     public static func contentFrames(sampleCount: Int) -> Int { sampleCount / AudioConstants.hopLength }
 
     /// The largest log10 mel value over every frame faster-whisper computes
-    /// (the content frames and the one after them).
-    public func maximum(of samples: [Float]) -> Float {
+    /// (the content frames and the one after them); the first window's
+    /// frames are kept for `window`, which then reads `samples` only.
+    public func prepare(_ samples: [Float]) -> Float {
         let frames = Self.contentFrames(sampleCount: samples.count) + 1
+        keptFrames = min(frames, AudioConstants.framesPerWindow)
+        preparedSamples = samples.count
         var maximum = -Float.infinity
-        var column = [Float](repeating: 0, count: melBins)
         samples.withUnsafeBufferPointer { source in
             for t in 0..<frames {
-                logMel(frame: t, of: source, into: &column)
-                for value in column where value > maximum { maximum = value }
+                let values = t < keptFrames ? kept.pointer + t * melBins : column
+                logMel(frame: t, of: source, into: values)
+                for m in 0..<melBins where values[m] > maximum { maximum = values[m] }
             }
         }
         return maximum
@@ -60,18 +77,20 @@ public final class LogMelSpectrogram {
         let width = AudioConstants.framesPerWindow
         precondition(count >= 0 && count <= width)
         output.update(repeating: 0, count: melBins * width)
+        precondition(samples.count == preparedSamples, "the window of an input `prepare` was not given")
         let floor = maximum - 8
-        var column = [Float](repeating: 0, count: melBins)
         samples.withUnsafeBufferPointer { source in
             for t in 0..<count {
-                logMel(frame: start + t, of: source, into: &column)
-                for m in 0..<melBins { output[m * width + t] = (Swift.max(column[m], floor) + 4) / 4 }
+                let frame = start + t
+                var values = column
+                if frame < keptFrames { values = kept.pointer + frame * melBins } else { logMel(frame: frame, of: source, into: column) }
+                for m in 0..<melBins { output[m * width + t] = (Swift.max(values[m], floor) + 4) / 4 }
             }
         }
     }
 
     /// log10 of the mel energies of frame `t`, before clamping and scaling.
-    private func logMel(frame t: Int, of samples: UnsafeBufferPointer<Float>, into column: inout [Float]) {
+    private func logMel(frame t: Int, of samples: UnsafeBufferPointer<Float>, into column: UnsafeMutablePointer<Float>) {
         let n = AudioConstants.fftSize
         let origin = t * AudioConstants.hopLength - n / 2
         let padded = samples.count + Self.trailingPadding

@@ -53,7 +53,7 @@ public final class Transcriber {
     public var sharesCores = false
 
     /// Bytes of this stream's preallocated buffers (shared ones not counted).
-    public var workspaceBytes: Int { state.bytes + melWindow.bytes + ownBytes }
+    public var workspaceBytes: Int { state.bytes + melWindow.bytes + features.bytes + ownBytes }
 
     /// Transcribes `audio` with `options` (the transcriber's own when nil).
     /// `progress` is told the seconds done, the total and the segments final
@@ -87,7 +87,7 @@ public final class Transcriber {
         var statistics = TranscriptionStatistics(
             timer: StageTimer(enabled: timed, expectedWindows: contentFrames / AudioConstants.framesPerWindow + 1))
         var started = statistics.timer.begin()
-        let maximum = features.maximum(of: samples)
+        let maximum = features.prepare(samples)
         statistics.timer.end(.mel, started)
 
         guard continuation.prefix.count <= Continuation.maximumPrefix else { throw Continuation.PrefixTooLong() }

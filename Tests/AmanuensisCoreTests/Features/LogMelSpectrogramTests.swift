@@ -9,7 +9,7 @@ import Testing
         let samples = (0..<16_000).map { Float(0.5 * sin(2 * Double.pi * 440 * Double($0) / 16_000)) }
         let features = LogMelSpectrogram(melBins: 80)
         #expect(LogMelSpectrogram.contentFrames(sampleCount: samples.count) == 100)
-        let maximum = features.maximum(of: samples)
+        let maximum = features.prepare(samples)
         #expect(abs(maximum - 1.7528151) < 1e-4)
         let window = FloatBuffer(count: 80 * 3000)
         features.window(of: samples, start: 0, count: 100, maximum: maximum, into: window.pointer)
@@ -32,7 +32,7 @@ import Testing
         let frames = LogMelSpectrogram.contentFrames(sampleCount: audio.samples.count)
         #expect(frames == 1100)
         let window = FloatBuffer(count: 80 * 3000)
-        features.window(of: audio.samples, start: 0, count: frames, maximum: features.maximum(of: audio.samples),
+        features.window(of: audio.samples, start: 0, count: frames, maximum: features.prepare(audio.samples),
                         into: window.pointer)
         var largest: Float = 0
         for bin in 0..<80 {
