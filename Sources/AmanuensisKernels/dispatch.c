@@ -17,16 +17,16 @@
 
 static const am_kernels table_c = {
     "c", am_dot_rows_f16_c, am_dot_rows_s8_c, am_weighted_f16_c, am_f32_to_f16, am_f16_to_f32, am_softmax_rows_c, am_logsumexp_c, am_gelu_c, am_attention_c, am_layer_norm_c, am_quantize_s8_c,
-    am_finish_int8_rows_c,
+    am_finish_int8_rows_c, am_screen_candidates_c,
 };
 static const am_kernels table_avx2 = {
     "avx2", am_dot_rows_f16_avx2, am_dot_rows_s8_avx2, am_weighted_f16_avx2, am_f32_to_f16_avx2, am_f16_to_f32_avx2, am_softmax_rows_avx2, am_logsumexp_avx2, am_gelu_avx2, am_attention_avx2, am_layer_norm_avx2, am_quantize_s8_avx2,
-    am_finish_int8_rows_avx2,
+    am_finish_int8_rows_avx2, am_screen_candidates_avx2,
 };
 #define AVX512_KERNELS                                                                                      \
     "avx512", am_dot_rows_f16_avx512, am_dot_rows_s8_avx512, am_weighted_f16_avx512, am_f32_to_f16_avx512, am_f16_to_f32_avx512,  \
         am_softmax_rows_avx512, am_logsumexp_avx512, am_gelu_avx512, am_attention_avx512, am_layer_norm_avx512, am_quantize_s8_avx512,          \
-        am_finish_int8_rows_avx512
+        am_finish_int8_rows_avx512, am_screen_candidates_avx512
 static const am_kernels table_avx512 = { AVX512_KERNELS, NULL, NULL };
 static const am_kernels table_avx512_bf16 = { AVX512_KERNELS, am_attention_pack_bf16, am_attention_bf16 };
 

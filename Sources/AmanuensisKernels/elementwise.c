@@ -16,35 +16,6 @@ size_t am_argmax_f32(const float *x, size_t count) {
     return best;
 }
 
-/* Two passes: the threshold, then the entries whose upper bound reaches it. */
-size_t am_screen_candidates(const float *logits, const float *scales, float bound, size_t approximate, size_t count,
-                            size_t top, size_t *candidates, size_t capacity) {
-    if (approximate > count) approximate = count;
-    if (top < 1) top = 1;
-    if (top > AM_SCREEN_TOP) top = AM_SCREEN_TOP;
-    /* The `top` largest lower bounds, largest first; -inf where there are fewer. */
-    float best[AM_SCREEN_TOP];
-    for (size_t k = 0; k < top; k++) best[k] = -INFINITY;
-    for (size_t v = 0; v < count; v++) {
-        const float lower = v < approximate ? logits[v] - scales[v] * bound : logits[v];
-        if (!(lower > best[top - 1])) continue;
-        size_t slot = top - 1;
-        while (slot > 0 && best[slot - 1] < lower) {
-            best[slot] = best[slot - 1];
-            slot--;
-        }
-        best[slot] = lower;
-    }
-    const float threshold = best[top - 1];
-    size_t found = 0;
-    for (size_t v = 0; v < approximate; v++) {
-        if (logits[v] == -INFINITY || !(logits[v] + scales[v] * bound >= threshold)) continue;
-        if (found < capacity) candidates[found] = v;
-        found++;
-    }
-    return found;
-}
-
 void am_conv3_columns(const float *x, size_t channels, size_t frames, size_t channel_step, size_t time_step,
                       size_t stride, size_t first, size_t last, float *columns) {
     for (size_t p = first; p < last; p++) {

@@ -48,8 +48,11 @@ size_t am_argmax_f32(const float *x, size_t count);
  * `capacity` indices to `candidates` and returns how many there are, which
  * may be more. */
 #define AM_SCREEN_TOP 32
-size_t am_screen_candidates(const float *logits, const float *scales, float bound, size_t approximate, size_t count,
-                            size_t top, size_t *candidates, size_t capacity);
+typedef size_t (*am_screen_candidates_fn)(const float *logits, const float *scales, float bound, size_t approximate,
+                                          size_t count, size_t top, size_t *candidates, size_t capacity);
+size_t am_screen_candidates_c(const float *, const float *, float, size_t, size_t, size_t, size_t *, size_t);
+size_t am_screen_candidates_avx2(const float *, const float *, float, size_t, size_t, size_t, size_t *, size_t);
+size_t am_screen_candidates_avx512(const float *, const float *, float, size_t, size_t, size_t, size_t *, size_t);
 
 /* out[r · count + v] (+)= x[r] · table[v] for v in [first, last), with
  * `table` float16 `[count, width]` and `rows` rows of x; with `accumulate`
@@ -206,6 +209,7 @@ typedef struct {
     am_layer_norm_fn layer_norm;
     am_quantize_s8_fn quantize_s8;
     am_finish_int8_rows_fn finish_int8_rows;
+    am_screen_candidates_fn screen_candidates;
     /* NULL where the CPU lacks AVX512-BF16. */
     am_attention_pack_fn attention_pack_bf16;
     am_attention_fn attention_bf16;
