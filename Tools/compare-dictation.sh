@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live dictation against faster-whisper, same clips, same machine, same run:
 # the figures of the dictation issue as one Markdown table.
-# usage: Tools/compare-dictation.sh [--max-seconds S] [--compute-types auto,int8] [--skip-long] [--skip-concurrent]
+# usage: Tools/compare-dictation.sh [--max-seconds S] [--compute-types auto,int8] [--skip-long] [--skip-concurrent] [--under-load]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH

@@ -4,7 +4,9 @@ For each compute type, a daemon started by systemd-socket-activate gets the
 corpus clips replayed at real time through `amanuensis-bench dictate`; then
 faster-whisper (int8, its fastest on a CPU) transcribes each clip in process,
 which is the work a faster-whisper dictation tool does after the key is
-released. Prints a Markdown table, and the runs' JSON under --keep.
+released. With --under-load the clips are replayed again beside two busy
+processes at normal priority, and faster-whisper is timed beside them too.
+Prints a Markdown table, and the runs' JSON under --keep.
 
     python3 Tools/compare_dictation.py --bin BIN --model DIR --python VENV_PYTHON --manifest MANIFEST
 """
@@ -15,7 +17,9 @@ import statistics
 import subprocess
 import tempfile
 
-from compare_speed import Daemon, run_json
+from compare_speed import BusyLoad, Daemon, run_json
+
+LOADED = " under load"
 
 
 def main():
@@ -28,6 +32,7 @@ def main():
     parser.add_argument("--compute-types", default="auto,int8", help="the daemon's default (auto) and int8 unless told")
     parser.add_argument("--skip-long", action="store_true", help="no 5-minute dictation")
     parser.add_argument("--skip-concurrent", action="store_true", help="no 4 dictations beside 4 file clients")
+    parser.add_argument("--under-load", action="store_true", help="the clips again beside two busy processes")
     parser.add_argument("--keep", help="a directory for every run's JSON")
     args = parser.parse_args()
     bench = os.path.join(args.bin, "amanuensis-bench")
@@ -55,8 +60,11 @@ def main():
             daemon.start()
             try:
                 dictate = [bench, "dictate", "--socket", daemon.socket]
-                runs[compute_type] = run_json(dictate + ["--manifest", args.manifest, "--max-seconds", str(args.max_seconds),
-                                                         "--per-clip"])
+                corpus = dictate + ["--manifest", args.manifest, "--max-seconds", str(args.max_seconds), "--per-clip"]
+                runs[compute_type] = run_json(corpus)
+                if args.under_load:
+                    with BusyLoad():
+                        runs[compute_type + LOADED] = run_json(corpus)
                 if not args.skip_long:
                     runs[f"{compute_type} 5 min"] = run_json(dictate + [long_clip])
                 runs[f"{compute_type} voice silence 60 s"] = run_json(dictate + ["--voice", silence])
@@ -67,21 +75,27 @@ def main():
                         dictate + ["--manifest", args.manifest, "--max-seconds", "6", "--sessions", "4", "--file-clients", "4"])
             finally:
                 daemon.stop()
-        fw = run_json([args.python, "Tools/reference/timing.py", "--model", args.model, "--compute-type", "int8",
-                       "--runs", "3"] + clips)
+        timing = [args.python, "Tools/reference/timing.py", "--model", args.model, "--compute-type", "int8", "--runs", "3"]
+        references = {"": run_json(timing + clips)}
+        if args.under_load:
+            with BusyLoad():
+                references[LOADED] = run_json(timing + clips)
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
-        for name, run in list(runs.items()) + [("faster-whisper", fw)]:
+        for name, run in list(runs.items()) + [("faster-whisper" + load, fw) for load, fw in references.items()]:
             with open(os.path.join(args.keep, name.replace(" ", "_") + ".json"), "w") as file:
                 json.dump(run, file, indent=2)
-    fw_wall = {f["file"]: f["wall_milliseconds"]["median"] for f in fw["files"]}
+    fw = references[""]
     print(f"{len(clips)} corpus clips of at most {args.max_seconds:g} s replayed at real time; "
-          f"faster-whisper {fw['compute_type']}, {fw['threads']} threads, greedy, in process (median of 3)\n")
+          f"faster-whisper {fw['compute_type']}, {fw['threads']} threads, greedy, in process (median of 3), "
+          f"beside the same load in the runs under load\n")
     print("| run | finalize p50 / p95 | commit lag median | longest gap between updates | same text as the file transcript "
           "| WER dictation / file | daemon CPU | faster-whisper p50 | ratio of p50s | per-clip ratio, median |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    fw_p50 = statistics.median(fw_wall.values())
     for name, run in runs.items():
+        reference = references[LOADED if name.endswith(LOADED) else ""]
+        fw_wall = {f["file"]: f["wall_milliseconds"]["median"] for f in reference["files"]}
+        fw_p50 = statistics.median(fw_wall.values())
         finalize = run["finalize_milliseconds"]
         cells = [name, f"{finalize['median']:.0f} / {finalize['p95']:.0f} ms", f"{run['commit_lag_seconds']['median']:.2f} s",
                  f"{run['update_interval_seconds']['max']:.2f} s",

@@ -1,5 +1,4 @@
 #include "AmanuensisKernels.h"
-#include <math.h>
 #include <string.h>
 
 void am_broadcast_row_f32(const float *row, float *dst, size_t rows, size_t cols) {

@@ -32,8 +32,7 @@ INLINE void take(size_t *candidates, size_t capacity, size_t *found, size_t v) {
     target size_t am_screen_candidates_##suffix(const float *logits, const float *scales, float bound,              \
                                                 size_t approximate, size_t count, size_t top, size_t *candidates,   \
                                                 size_t capacity) {                                                  \
-        _Pragma("clang fp contract(off)") typedef float lanes __attribute__((vector_size(4 * LANES)));              \
-        typedef float lanes_in_memory __attribute__((vector_size(4 * LANES), aligned(4), may_alias));                \
+        _Pragma("clang fp contract(off)");                                                                           \
         if (approximate > count) approximate = count;                                                                \
         if (top < 1) top = 1;                                                                                        \
         if (top > AM_SCREEN_TOP) top = AM_SCREEN_TOP;                                                                \
@@ -41,7 +40,7 @@ INLINE void take(size_t *candidates, size_t capacity, size_t *found, size_t v) {
         for (size_t k = 0; k < top; k++) best[k] = -INFINITY;                                                        \
         size_t v = 0;                                                                                                \
         for (; v + LANES <= approximate; v += LANES) {                                                               \
-            const lanes lower = *(const lanes_in_memory *)(logits + v) - *(const lanes_in_memory *)(scales + v) * bound; \
+            const vec##LANES lower = LOAD(LANES, logits + v) - LOAD(LANES, scales + v) * bound;                       \
             if (!__builtin_reduce_or(lower > best[top - 1])) continue;                                               \
             for (size_t i = 0; i < LANES; i++) keep_largest(best, top, lower[i]);                                    \
         }                                                                                                            \
@@ -49,8 +48,8 @@ INLINE void take(size_t *candidates, size_t capacity, size_t *found, size_t v) {
         const float threshold = best[top - 1];                                                                       \
         size_t found = 0;                                                                                            \
         for (v = 0; v + LANES <= approximate; v += LANES) {                                                          \
-            const lanes x = *(const lanes_in_memory *)(logits + v);                                                 \
-            const lanes upper = x + *(const lanes_in_memory *)(scales + v) * bound;                                  \
+            const vec##LANES x = LOAD(LANES, logits + v);                                                             \
+            const vec##LANES upper = x + LOAD(LANES, scales + v) * bound;                                             \
             if (!__builtin_reduce_or((upper >= threshold) & (x != -INFINITY))) continue;                             \
             for (size_t i = 0; i < LANES; i++)                                                                       \
                 if (x[i] != -INFINITY && upper[i] >= threshold) take(candidates, capacity, &found, v + i);           \

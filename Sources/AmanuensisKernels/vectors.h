@@ -30,6 +30,7 @@ typedef float vec16 __attribute__((vector_size(64)));
 
 /* Their forms in memory, at any address and through any pointer type: floats,
  * float16 and int8 values. */
+typedef float floats4 __attribute__((vector_size(16), aligned(4), may_alias));
 typedef float floats8 __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float floats16 __attribute__((vector_size(64), aligned(4), may_alias));
 typedef _Float16 halves8 __attribute__((vector_size(16), aligned(2), may_alias));

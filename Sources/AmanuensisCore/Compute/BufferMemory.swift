@@ -7,8 +7,8 @@ import Glibc
 /// on a virtual machine a first touch can cost far more than the arithmetic.
 /// A buffer made `onTouch` gets its pages as they are first written instead,
 /// and costs resident memory only for the part its stream uses (a greedy
-/// search never touches the cache rows of the other sequences). Smaller
-/// buffers come from the heap, zeroed here.
+/// search never touches the cache rows of the other sequences), and so is a
+/// mapping whatever its size. Smaller buffers come from the heap, zeroed here.
 struct BufferMemory: ~Copyable {
     enum Paging {
         case now
@@ -23,7 +23,7 @@ struct BufferMemory: ~Copyable {
 
     init(bytes requested: Int, paging: Paging = .now) {
         bytes = max(requested, 1)
-        mapped = bytes >= Self.mappedBytes
+        mapped = bytes >= Self.mappedBytes || paging == .onTouch
         if mapped {
             let populate = paging == .now ? MAP_POPULATE : 0
             let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0)

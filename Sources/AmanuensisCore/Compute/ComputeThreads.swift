@@ -1,9 +1,10 @@
 import AmanuensisKernels
 
 /// How many threads oneDNN's OpenMP runtime uses for the products started on
-/// the calling thread. The decoder's products are tiny (one row per step):
-/// forking a team for each costs more than the arithmetic, so decoding runs
-/// them on one thread; the encoder's large products keep the team.
+/// the calling thread. A decoding step's products are tiny (one row a
+/// sequence): forking a team for each costs more than the arithmetic, so
+/// decoding runs them on one thread, but for the vocabulary projection and
+/// a prompt's rows (`DecoderPass`); the encoder's large products keep the team.
 ///
 /// The OpenMP runtime is the one oneDNN loaded, found once by the kernels
 /// library (`parallel.c`), so no OpenMP development files are needed to build.

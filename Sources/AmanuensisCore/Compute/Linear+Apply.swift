@@ -39,9 +39,13 @@ extension Linear {
             return
         }
         CPUKernels.selected.f16_to_f32(weight.pointer, wide, outputs * inputs)
-        Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,
-                      b: wide, ldb: inputs, transposeB: true,
-                      c: y, ldc: outputs, beta: 1)
+        // On one thread whatever the caller's team: a GEMM may sum in another
+        // order on more, and a transcript must not depend on the daemon's load.
+        ComputeThreads.singleThreaded {
+            Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,
+                          b: wide, ldb: inputs, transposeB: true,
+                          c: y, ldc: outputs, beta: 1)
+        }
     }
 }
 

@@ -11,7 +11,8 @@ public struct DecoderStep {
     let position: Int
     let logitRows: [Int]
     /// Threads for the pass when the step runs alone: the vocabulary
-    /// projection's, and the layers' when the step carries a prompt.
+    /// projection's, and the layers' when the step is a prompt of
+    /// `DecoderPass.teamRows` rows or more.
     public let threads: Int
     /// The row of the state's alignment scores the step's first row
     /// writes to; nil: the step keeps no scores.
@@ -40,7 +41,8 @@ public final class DecoderPass {
     private let scores: FloatBuffer
     private let feedForward: FloatBuffer
     private let finalRows: FloatBuffer
-    /// One head's queries of a step, scaled: the rows the scores kernel reads.
+    /// A step's queries of one head, scaled (the rows the scores kernel
+    /// reads), for each share of the team a step's cross-attention uses.
     private let queries: FloatBuffer
     /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
     private let wideWeights: FloatBuffer
@@ -56,7 +58,8 @@ public final class DecoderPass {
         normed = FloatBuffer(count: rowCapacity * d.width)
         projections = FloatBuffer(count: rowCapacity * 3 * d.width)
         attention = FloatBuffer(count: rowCapacity * d.width)
-        // Attention runs one step at a time, so one step's scores suffice.
+        // Attention runs one step at a time, so one step's scores suffice,
+        // shared out by heads over as many shares as a step's rows leave room for.
         scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
@@ -68,16 +71,17 @@ public final class DecoderPass {
         [x, normed, projections, attention, scores, feedForward, finalRows, queries, wideWeights].reduce(0) { $0 + $1.bytes }
     }
 
-    /// Rows from which the layers' products and cross-attention are worth
-    /// a team: a prompt's. A step's row or few are not; forking a team for
-    /// each of its products would cost more than it saves, and beside busy
-    /// processes every join would wait for a descheduled thread.
+    /// A prompt's rows from which the layers' products and cross-attention
+    /// are worth a team. A search step's row a sequence is not, however many
+    /// sequences: forking a team for each of its products would cost more
+    /// than it saves, and beside busy processes every join would wait for a
+    /// descheduled thread.
     static let teamRows = 16
 
     /// Runs `steps` (at most `rowCapacity` rows in all), appending to each
     /// state's cache and writing the logits it asked for to its `logits`.
     /// The vocabulary projection uses `threads` threads, and so do the
-    /// layers from `teamRows` rows.
+    /// layers of a lone step of a sequence's `teamRows` rows or more.
     public func run<Steps: Collection<DecoderStep>>(_ steps: Steps, threads: Int) {
         let d = dimensions
         let width = d.width
@@ -92,7 +96,8 @@ public final class DecoderPass {
                 am_add_f32(weights.decoderPositions.pointer + (step.position + row % step.perSequence) * width, target, width)
             }
         }
-        ComputeThreads.with(threads: rows >= Self.teamRows ? threads : 1) {
+        let prompt = steps.count == 1 && steps.first!.perSequence >= Self.teamRows
+        ComputeThreads.with(threads: prompt ? threads : 1) {
             for (index, layer) in weights.decoderLayers.enumerated() {
                 attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
                     selfAttention($0, firstRow: $1, layer: index)
@@ -211,7 +216,7 @@ public final class DecoderPass {
         let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
         let scale = 1 / Float(headWidth).squareRoot()
         let kernels = CPUKernels.selected
-        CPUKernels.parallelRows(d.heads, maximumShares: rowCapacity / rows) { share, heads in
+        CPUKernels.parallelRows(d.heads, maximumShares: rowCapacity / max(rows, 1)) { share, heads in
             let queryRows = queries.pointer + share * rows * headWidth, scoreRows = scores.pointer + share * rows * positions
             for head in heads {
                 let column = head * headWidth

@@ -80,7 +80,8 @@ final class VocabularyScreen {
     /// leave a largest entry that was not among them: settle after masking.
     func settle(row: Int, logits: UnsafeMutablePointer<Float>, below count: Int, top: Int) {
         precondition((1...Int(AM_SCREEN_TOP)).contains(top), "a screen settles 1…\(AM_SCREEN_TOP) largest entries")
-        let found = CPUKernels.selected.screen_candidates(logits, scales, bounds[row], approximateBelow, count, top, candidates, approximateBelow)
+        let found = CPUKernels.selected.screen_candidates(logits, scales, bounds[row], approximateBelow, count, top,
+                                                          candidates, approximateBelow)
         for index in 0..<min(found, approximateBelow) { exact(row: row, logits: logits, entry: candidates[index]) }
     }
 

@@ -39,7 +39,7 @@ public final class LogMelSpectrogram {
         kept = FloatBuffer(count: AudioConstants.framesPerWindow * melBins, paging: .onTouch)
     }
 
-    /// Bytes of the kept frames, resident as far as inputs have used them.
+    /// Bytes of the kept frames (960 KB for 80 bins), resident as far as inputs have used them.
     public var bytes: Int { kept.bytes }
 
     deinit {
@@ -76,21 +76,25 @@ public final class LogMelSpectrogram {
                        into output: UnsafeMutablePointer<Float>) {
         let width = AudioConstants.framesPerWindow
         precondition(count >= 0 && count <= width)
-        output.update(repeating: 0, count: melBins * width)
         precondition(samples.count == preparedSamples, "the window of an input `prepare` was not given")
+        output.update(repeating: 0, count: melBins * width)
         let floor = maximum - 8
         samples.withUnsafeBufferPointer { source in
             for t in 0..<count {
                 let frame = start + t
-                var values = column
-                if frame < keptFrames { values = kept.pointer + frame * melBins } else { logMel(frame: frame, of: source, into: column) }
+                let values = if frame < keptFrames { kept.pointer + frame * melBins } else {
+                    logMel(frame: frame, of: source, into: column)
+                }
                 for m in 0..<melBins { output[m * width + t] = (Swift.max(values[m], floor) + 4) / 4 }
             }
         }
     }
 
-    /// log10 of the mel energies of frame `t`, before clamping and scaling.
-    private func logMel(frame t: Int, of samples: UnsafeBufferPointer<Float>, into column: UnsafeMutablePointer<Float>) {
+    /// Writes log10 of the mel energies of frame `t`, before clamping and
+    /// scaling, to `column`, and returns it.
+    @discardableResult
+    private func logMel(frame t: Int, of samples: UnsafeBufferPointer<Float>,
+                        into column: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         let n = AudioConstants.fftSize
         let origin = t * AudioConstants.hopLength - n / 2
         let padded = samples.count + Self.trailingPadding
@@ -114,6 +118,7 @@ public final class LogMelSpectrogram {
             for (offset, weight) in filter.weights.enumerated() { energy += weight * power[filter.firstBin + offset] }
             column[m] = log10(Swift.max(energy, 1e-10))
         }
+        return column
     }
 
     /// NumPy's "reflect" padding (mirror without repeating the edge sample),

@@ -43,8 +43,9 @@ public final class Transcriber {
         melWindow = FloatBuffer(count: d.melBins * AudioConstants.framesPerWindow)
     }
 
-    /// Whether decoding may use every core for its largest product: right
-    /// for a stream alone on the machine, wrong when streams share the cores.
+    /// Whether decoding may use every core for its vocabulary projection and
+    /// its prompts' rows: right for a stream alone on the machine, wrong when
+    /// streams share the cores.
     public var decodesInParallel = false
 
     /// Whether other streams run beside this one. Its windows are then

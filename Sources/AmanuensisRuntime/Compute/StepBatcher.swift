@@ -91,7 +91,7 @@ final class StepBatcher: Sendable {
     private func serve() {
         while let batch = nextBatch() {
             let steps = batch.map(\.step.value)
-            // The team for the projection only for a stream alone, as it asked.
+            // The team only for a stream alone, as it asked: a batch's steps share the cores.
             pass.value.run(steps, threads: steps.count == 1 ? steps[0].threads : 1)
             for entry in batch { entry.lane.done.signal() }
         }

@@ -47,4 +47,24 @@ import Testing
             }
         }
     }
+
+    /// A lone stream's prompt runs its layers on the team: the rows of the
+    /// row table (23) and of the GEMM (80) give the logits of one thread,
+    /// bit for bit, so a transcript does not depend on the daemon's load.
+    @Test(arguments: [23, 80])
+    func aPromptOnTheTeamGivesTheLogitsOfOneThread(rows: Int) throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let encoder = try NetworkStageTests.encode(model)
+        let start = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
+        let prompt = start + (0..<(rows - start.count)).map { 300 + 7 * $0 }
+        let pass = DecoderPass(model: model)
+        let logits = [1, max(ComputeThreads.available, 2)].map { threads in
+            let state = DecoderState(model: model, maximumSequences: 1)
+            state.storeCrossAttention(of: encoder)
+            pass.run(CollectionOfOne(DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0,
+                                                 logitRows: [rows - 1], threads: threads)), threads: threads)
+            return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
+        }
+        #expect(logits[0] == logits[1])
+    }
 }
