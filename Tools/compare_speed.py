@@ -18,6 +18,7 @@ import tempfile
 import time
 
 CORPUS = "../shared/corpus/derived"
+UNIT = "Packaging/systemd/system/amanuensisd.service"
 SHORT, MEDIUM, LONG = f"{CORPUS}/concat_05s.wav", f"{CORPUS}/concat_30s.wav", f"{CORPUS}/concat_120s.wav"
 
 
@@ -69,8 +70,21 @@ class BusyLoad:
             process.wait()
 
 
+def unit_environment():
+    """This environment with the packaged unit's Environment= settings, so
+    the daemon measured runs as the installed one does."""
+    environment = dict(os.environ)
+    with open(UNIT) as unit:
+        for line in unit:
+            if line.startswith("Environment="):
+                name, _, value = line.strip().removeprefix("Environment=").partition("=")
+                environment[name] = value
+    return environment
+
+
 class Daemon:
-    """amanuensisd started by systemd-socket-activate on a private socket."""
+    """amanuensisd started by systemd-socket-activate on a private socket,
+    in the environment the packaged unit gives it."""
 
     def __init__(self, args, compute_type, directory):
         self.socket = os.path.join(directory, f"{compute_type}.sock")
@@ -82,7 +96,8 @@ class Daemon:
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=unit_environment())
         while not os.path.exists(self.socket):
             time.sleep(0.005)
 
