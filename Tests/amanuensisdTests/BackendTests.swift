@@ -54,7 +54,10 @@ import Testing
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task")
         var names: [String] = []
         for task in tasks {
-            let stat = try String(contentsOfFile: "/proc/\(daemon.pid)/task/\(task)/stat", encoding: .utf8)
+            // A thread that ended since the listing (a connection's, say) runs at no priority at all.
+            guard let stat = try? String(contentsOfFile: "/proc/\(daemon.pid)/task/\(task)/stat", encoding: .utf8) else {
+                continue
+            }
             // Fields after the command's closing parenthesis: nice is the 17th of them.
             let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
             let name = (try? String(contentsOfFile: "/proc/\(daemon.pid)/task/\(task)/comm", encoding: .utf8)) ?? "?"
