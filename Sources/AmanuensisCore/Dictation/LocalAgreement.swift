@@ -2,7 +2,9 @@
 /// LocalAgreement-2 (whisper_streaming): the audio not yet committed (the
 /// buffer) is decoded again as it grows, and the longest run of whole words
 /// on which two consecutive passes agree is committed, never to be revised,
-/// all but its last word, which waits for the next pass.
+/// all but its last word, which waits for the next pass. The first words
+/// of the buffer wait, besides, until both passes heard `minimumHeard`
+/// seconds of it.
 ///
 /// Committed text that still lies in the buffer is forced as each pass's
 /// prefix (`continuation`), so a pass only continues it: every pass starts
@@ -41,6 +43,13 @@ public struct LocalAgreement {
     private let tokenizer: Tokenizer
     /// Buffer seconds past which committed segments leave it.
     public let trimAfter: Double
+    /// Seconds of the buffer the earlier of two agreeing passes must have
+    /// heard before the buffer's first words are committed. Over less,
+    /// Whisper reads the first words without the ones after them, and two
+    /// such passes can agree on a misreading that the whole utterance
+    /// corrects: LJ001-0029 read "but they'll want the hole" at 2 and 3 s,
+    /// "But, though on the whole" from 4 s on.
+    public let minimumHeard: Double
     /// Buffer seconds past which whole segments are committed without
     /// agreement, so the buffer stays within one window however the passes disagree.
     public let forceAfter: Double
@@ -52,6 +61,8 @@ public struct LocalAgreement {
     private var pieces: [Piece] = []
     /// The latest pass's text after the committed text, to agree with.
     private var pending: [Int] = []
+    /// Seconds of the buffer the pass that left `pending` heard.
+    private var pendingHeard = 0.0
     /// The latest pass that continued the committed text.
     private var latest: PassHypothesis?
     /// Where the last commit ended: commits never go back in time.
@@ -63,8 +74,9 @@ public struct LocalAgreement {
     /// Every commit, joined.
     public private(set) var text = ""
 
-    public init(tokenizer: Tokenizer, trimAfter: Double = 20, forceAfter: Double = 25) {
+    public init(tokenizer: Tokenizer, minimumHeard: Double = 3, trimAfter: Double = 20, forceAfter: Double = 25) {
         self.tokenizer = tokenizer
+        self.minimumHeard = minimumHeard
         self.trimAfter = trimAfter
         self.forceAfter = forceAfter
     }
@@ -79,11 +91,13 @@ public struct LocalAgreement {
     /// `flushLatest` can end the dictation with it.
     public var canFlushLatest: Bool { latest != nil }
 
-    /// Takes a pass over the buffer, which now holds `bufferDuration`
-    /// seconds; commits what it and the pass before agree on.
-    public mutating func absorb(_ segments: [Segment], bufferDuration: Double) -> Update {
+    /// Takes a pass over the first `heard` seconds of the buffer, which now
+    /// holds `bufferDuration` seconds; commits what it and the pass before agree on.
+    public mutating func absorb(_ segments: [Segment], heard: Double, bufferDuration: Double) -> Update {
         let pass = PassHypothesis(segments, special: tokenizer.special)
         let committed = committedCount
+        let earlierHeard = pendingHeard
+        pendingHeard = heard
         guard continuesCommittedText(pass) else {
             pending = []
             latest = nil
@@ -100,6 +114,7 @@ public struct LocalAgreement {
             agreed -= 1
             while agreed > 0, !beginsWord(pass, at: committed + agreed) { agreed -= 1 }
         }
+        if pieces.isEmpty, earlierHeard < minimumHeard { agreed = 0 }
         var commit = self.commit(pass, through: committed + agreed)
         if bufferDuration > forceAfter || prefix.count > Continuation.maximumPrefix * 3 / 4,
            !pieces.contains(where: { $0.end != nil }) {

@@ -273,7 +273,7 @@ public final class Dictation: JobDelivery, Sendable {
             state.language = DetectedLanguage(code: code, probability: transcript.languageProbability)
         }
         let update = pass.kind == .partial
-            ? state.agreement.absorb(transcript.segments, bufferDuration: seconds(state.buffer.count))
+            ? state.agreement.absorb(transcript.segments, heard: seconds(pass.samples), bufferDuration: seconds(state.buffer.count))
             : state.agreement.flush(transcript.segments, bufferDuration: seconds(state.buffer.count))
         if pass.kind == .partial { state.latestEnd = pass.end }
         if let commit = update.commit { delivery.commit(self, commit) }

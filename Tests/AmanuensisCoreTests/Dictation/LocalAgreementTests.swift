@@ -23,37 +23,60 @@ import Testing
 
     @Test func wordsTwoPassesAgreeOnAreCommittedButTheLastOne() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        let first = agreement.absorb(try pass((0, 2, " And so my fellow")), bufferDuration: 2)
+        let first = agreement.absorb(try pass((0, 3, " And so my fellow")), wholeBuffer: 3)
         #expect(first.commit == nil)
         #expect(first.tail?.text == " And so my fellow")
-        let second = agreement.absorb(try pass((0, 3, " And so my fellow Americans")), bufferDuration: 3)
+        let second = agreement.absorb(try pass((0, 4, " And so my fellow Americans")), wholeBuffer: 4)
         #expect(second.commit?.text == " And so my")
         #expect(second.tail?.text == " fellow Americans")
-        let third = agreement.absorb(try pass((0, 4, " And so my fellow Americans ask")), bufferDuration: 4)
+        let third = agreement.absorb(try pass((0, 5, " And so my fellow Americans ask")), wholeBuffer: 5)
         #expect(third.commit?.text == " fellow")
         #expect(third.tail?.text == " Americans ask")
     }
 
     @Test func theLastWordWaitsForTheOneAfterItAndOneMorePass() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        _ = agreement.absorb(try pass((0, 1, " And so")), bufferDuration: 1)
-        #expect(agreement.absorb(try pass((0, 1.5, " And so")), bufferDuration: 1.5).commit == nil)
-        let update = agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2)
+        _ = agreement.absorb(try pass((0, 3, " And so")), wholeBuffer: 3)
+        #expect(agreement.absorb(try pass((0, 3.5, " And so")), wholeBuffer: 3.5).commit == nil)
+        let update = agreement.absorb(try pass((0, 4, " And so my")), wholeBuffer: 4)
         #expect(update.commit?.text == " And")
         #expect(update.tail?.text == " so my")
     }
 
+    /// Modelled on LJ001-0029, whose first words two short passes misread alike.
+    @Test func theFirstWordsWaitForTwoPassesThatHeardThreeSeconds() throws {
+        var agreement = LocalAgreement(tokenizer: tokenizer)
+        _ = agreement.absorb(try pass((0, 2, " but they'll want the hole.")), wholeBuffer: 2)
+        #expect(agreement.absorb(try pass((0, 3, " but they'll want the hole, except")), wholeBuffer: 3).commit == nil)
+        let corrected = agreement.absorb(try pass((0, 4, " But, though on the whole, except in Italy,")), wholeBuffer: 4)
+        #expect(corrected.commit == nil)
+        #expect(corrected.tail?.text == " But, though on the whole, except in Italy,")
+        // What the pass heard counts, not the audio that arrived while it ran.
+        let late = agreement.absorb(try pass((0, 4.9, " But, though on the whole, except in Italy, Gothic")),
+                                    heard: 4.9, bufferDuration: 5.1)
+        #expect(late.commit?.text == " But, though on the whole, except in")
+        #expect(agreement.text == " But, though on the whole, except in")
+    }
+
+    @Test func aPassThatHeardTooLittleLeavesTheFirstWordsToTheNext() throws {
+        var agreement = LocalAgreement(tokenizer: tokenizer)
+        _ = agreement.absorb(try pass((0, 2.5, " And so my fellow")), heard: 2.5, bufferDuration: 3.2)
+        #expect(agreement.absorb(try pass((0, 3.4, " And so my fellow Americans")), wholeBuffer: 3.4).commit == nil)
+        #expect(agreement.absorb(try pass((0, 4, " And so my fellow Americans ask")), wholeBuffer: 4).commit?.text
+            == " And so my fellow")
+    }
+
     @Test func passesThatDisagreeCommitNothing() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        _ = agreement.absorb(try pass((0, 2, " ask not what")), bufferDuration: 2)
-        #expect(agreement.absorb(try pass((0, 2.5, " as knot what you")), bufferDuration: 2.5).commit == nil)
+        _ = agreement.absorb(try pass((0, 3, " ask not what")), wholeBuffer: 3)
+        #expect(agreement.absorb(try pass((0, 3.5, " as knot what you")), wholeBuffer: 3.5).commit == nil)
     }
 
     @Test func aPassThatDoesNotContinueTheCommittedTextIsIgnored() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        _ = agreement.absorb(try pass((0, 2, " And so my fellow")), bufferDuration: 2)
-        _ = agreement.absorb(try pass((0, 3, " And so my fellow Americans")), bufferDuration: 3)
-        let update = agreement.absorb(try pass((0, 3.5, " Hand sewn my fellow Americans")), bufferDuration: 3.5)
+        _ = agreement.absorb(try pass((0, 3, " And so my fellow")), wholeBuffer: 3)
+        _ = agreement.absorb(try pass((0, 4, " And so my fellow Americans")), wholeBuffer: 4)
+        let update = agreement.absorb(try pass((0, 4.5, " Hand sewn my fellow Americans")), wholeBuffer: 4.5)
         #expect(update == LocalAgreement.Update())
         #expect(agreement.text == " And so my")
     }
@@ -62,11 +85,11 @@ import Testing
         var agreement = LocalAgreement(tokenizer: tokenizer)
         var commits: [TimedText] = []
         for update in [
-            agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2),
-            agreement.absorb(try pass((0, 3, " And so my fellow")), bufferDuration: 3),
-            agreement.absorb(try pass((0, 4, " And so my fellow Americans")), bufferDuration: 4),
+            agreement.absorb(try pass((0, 3, " And so my")), wholeBuffer: 3),
+            agreement.absorb(try pass((0, 4, " And so my fellow")), wholeBuffer: 4),
+            agreement.absorb(try pass((0, 5, " And so my fellow Americans")), wholeBuffer: 5),
             // The flush pass heard more than the latest partial: it commits all of it.
-            agreement.flush(try pass((0, 4.5, " And so my fellow Americans,"), (4.5, 6, " ask not.")), bufferDuration: 6),
+            agreement.flush(try pass((0, 5.5, " And so my fellow Americans,"), (5.5, 7, " ask not.")), bufferDuration: 7),
         ] {
             if let commit = update.commit { commits.append(commit) }
         }
@@ -78,9 +101,9 @@ import Testing
 
     @Test func theLatestPassIsTheFinalOneWhenNothingCameAfterIt() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        _ = agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2)
-        _ = agreement.absorb(try pass((0, 3, " And so my fellow Americans.")), bufferDuration: 3.3)
-        let update = agreement.flushLatest(bufferDuration: 3.3)
+        _ = agreement.absorb(try pass((0, 3, " And so my")), wholeBuffer: 3)
+        _ = agreement.absorb(try pass((0, 4, " And so my fellow Americans.")), wholeBuffer: 4.3)
+        let update = agreement.flushLatest(bufferDuration: 4.3)
         #expect(agreement.text == " And so my fellow Americans.")
         #expect(update.commit?.text == " my fellow Americans.")
     }
@@ -88,9 +111,9 @@ import Testing
     @Test func aLongBufferDropsItsCommittedSegmentsAndTheirTextBecomesThePrompt() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer, trimAfter: 5)
         let speech = try pass((0, 3, " And so my fellow Americans,"), (3, 6, " ask not what"))
-        _ = agreement.absorb(speech, bufferDuration: 6)
+        _ = agreement.absorb(speech, wholeBuffer: 6)
         let update = agreement.absorb(try pass((0, 3, " And so my fellow Americans,"), (3, 6.5, " ask not what your country")),
-                                      bufferDuration: 6.5)
+                                      wholeBuffer: 6.5)
         #expect(update.commit?.text == " And so my fellow Americans, ask not")
         #expect(update.drop == 3)
         #expect(agreement.bufferStart == 3)
@@ -111,14 +134,21 @@ import Testing
 
     @Test func aPauseCommitsTheUtteranceAndKeepsItsAudioForWhatFollows() throws {
         var agreement = LocalAgreement(tokenizer: tokenizer)
-        _ = agreement.absorb(try pass((0, 2, " And so my")), bufferDuration: 2)
+        _ = agreement.absorb(try pass((0, 2, " And so my")), wholeBuffer: 2)
         let pause = agreement.flush(try pass((0, 2.5, " And so my fellow Americans.")), bufferDuration: 3.5)
         #expect(pause.commit?.text == " And so my fellow Americans.")
         #expect(pause.drop == 0)
         // The next pass continues the utterance's text, closed at its end.
         #expect(tokenizer.decode(agreement.continuation.prefix) == " And so my fellow Americans.")
         #expect(agreement.continuation.prefix.last == tokenizer.special.timestampBegin + 125)
-        let next = agreement.absorb(try pass((0, 2.5, " And so my fellow Americans."), (3, 4, " Ask not")), bufferDuration: 4)
+        let next = agreement.absorb(try pass((0, 2.5, " And so my fellow Americans."), (3, 4, " Ask not")), wholeBuffer: 4)
         #expect(next.tail?.text == " Ask not")
+    }
+}
+
+extension LocalAgreement {
+    /// A pass over all the audio in the buffer, none having arrived while it ran.
+    mutating func absorb(_ segments: [Segment], wholeBuffer seconds: Double) -> Update {
+        absorb(segments, heard: seconds, bufferDuration: seconds)
     }
 }
