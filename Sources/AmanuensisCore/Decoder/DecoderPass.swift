@@ -42,7 +42,8 @@ public final class DecoderPass {
     private let feedForward: FloatBuffer
     private let finalRows: FloatBuffer
     /// A step's queries of one head, scaled (the rows the scores kernel
-    /// reads), for each share of the team a step's cross-attention uses.
+    /// reads), `sliceRows` at a time for each share of the team a step's
+    /// cross-attention uses.
     private let queries: FloatBuffer
     /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
     private let wideWeights: FloatBuffer
@@ -205,37 +206,52 @@ public final class DecoderPass {
         }
     }
 
+    /// Rows of query and score scratch each share of the cross-attention
+    /// works on at a time: the scratch of a pass's rows in one slice per
+    /// head, a whole number of the scores kernel's row groups. So any
+    /// prompt, up to the model's 448 tokens, shares its heads over the team,
+    /// and how the rows are sliced does not depend on the team: every row's
+    /// scores, softmax and weighted sum are its own.
+    private var sliceRows: Int { rowCapacity / dimensions.heads / CPUKernels.dotRowsX * CPUKernels.dotRowsX }
+
     /// Attention over the window's float16 keys and values: the scores by
     /// the kernel that projects to the vocabulary (keys as its rows), the
     /// output by the weighted sum of value rows. Every sequence of a step
     /// attends to the same window, so all its rows go together. The heads
     /// are shared out over the calling thread's team, each share with its
-    /// own part of the query and score scratch.
+    /// own slice of the query and score scratch.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
         let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
         let scale = 1 / Float(headWidth).squareRoot()
         let kernels = CPUKernels.selected
-        CPUKernels.parallelRows(d.heads, maximumShares: rowCapacity / max(rows, 1)) { share, heads in
-            let queryRows = queries.pointer + share * rows * headWidth, scoreRows = scores.pointer + share * rows * positions
+        let sliceRows = sliceRows
+        CPUKernels.parallelRows(d.heads) { share, heads in
+            let queryRows = queries.pointer + share * sliceRows * headWidth
+            let scoreRows = scores.pointer + share * sliceRows * positions
             for head in heads {
                 let column = head * headWidth
-                for row in 0..<rows {
-                    let source = projections.pointer + (firstRow + row) * width + column
-                    for i in 0..<headWidth { queryRows[row * headWidth + i] = source[i] * scale }
-                }
                 let keys = step.state.crossAttention(layer: layer, head: head, values: false)
-                for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
-                    kernels.dot_rows_f16(keys, queryRows + first * headWidth, scoreRows + first * positions,
-                                         min(CPUKernels.dotRowsX, rows - first), headWidth, 0, positions, positions, 0)
+                let values = step.state.crossAttention(layer: layer, head: head, values: true)
+                for sliceStart in stride(from: 0, to: rows, by: sliceRows) {
+                    let slice = min(sliceRows, rows - sliceStart)
+                    for row in 0..<slice {
+                        let source = projections.pointer + (firstRow + sliceStart + row) * width + column
+                        for i in 0..<headWidth { queryRows[row * headWidth + i] = source[i] * scale }
+                    }
+                    for first in stride(from: 0, to: slice, by: CPUKernels.dotRowsX) {
+                        kernels.dot_rows_f16(keys, queryRows + first * headWidth, scoreRows + first * positions,
+                                             min(CPUKernels.dotRowsX, slice - first), headWidth, 0, positions, positions, 0)
+                    }
+                    if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
+                        let target = step.state.alignmentScores.pointer
+                            + (slot * d.textPositions + alignmentRow + sliceStart) * positions
+                        target.update(from: scoreRows, count: slice * positions)
+                    }
+                    kernels.softmax_rows(scoreRows, slice, positions, positions)
+                    kernels.weighted_f16(values, scoreRows, attention.pointer + (firstRow + sliceStart) * width + column,
+                                         slice, positions, headWidth, positions, width)
                 }
-                if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
-                    let target = step.state.alignmentScores.pointer + (slot * d.textPositions + alignmentRow) * positions
-                    target.update(from: scoreRows, count: rows * positions)
-                }
-                kernels.softmax_rows(scoreRows, rows, positions, positions)
-                kernels.weighted_f16(step.state.crossAttention(layer: layer, head: head, values: true), scoreRows,
-                                     attention.pointer + firstRow * width + column, rows, positions, headWidth, positions, width)
             }
         }
     }

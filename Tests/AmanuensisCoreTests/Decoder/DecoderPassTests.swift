@@ -49,9 +49,10 @@ import Testing
     }
 
     /// A lone stream's prompt runs its layers on the team: the rows of the
-    /// row table (23) and of the GEMM (80) give the logits of one thread,
-    /// bit for bit, so a transcript does not depend on the daemon's load.
-    @Test(arguments: [23, 80])
+    /// row table (23), of the GEMM (80) and of a prompt whose cross-attention
+    /// takes its scratch in slices (300) give the logits of one thread, bit
+    /// for bit, so a transcript does not depend on the daemon's load.
+    @Test(arguments: [23, 80, 300])
     func aPromptOnTheTeamGivesTheLogitsOfOneThread(rows: Int) throws {
         let model = try SharedModels.tinyEnglish.get()
         let encoder = try NetworkStageTests.encode(model)
