@@ -38,15 +38,25 @@ extension Linear {
             }
             return
         }
-        CPUKernels.selected.f16_to_f32(weight.pointer, wide, outputs * inputs)
-        // On one thread whatever the caller's team: a GEMM may sum in another
-        // order on more, and a transcript must not depend on the daemon's load.
-        ComputeThreads.singleThreaded {
-            Gemm.multiply(m: rows, n: outputs, k: inputs, a: x, lda: inputs,
-                          b: wide, ldb: inputs, transposeB: true,
-                          c: y, ldc: outputs, beta: 1)
+        // The outputs are shared out over the caller's team, each share a
+        // GEMM on one thread over its own rows of W: a GEMM on more threads
+        // may sum in another order, and a transcript must not depend on the
+        // daemon's load. An output's sum does not depend on how many others
+        // its GEMM computes, from `gemmShareOutputs` up (DecoderPassTests).
+        CPUKernels.parallelRows(outputs, maximumShares: outputs / Self.gemmShareOutputs) { _, share in
+            let wide = wide + share.lowerBound * inputs
+            CPUKernels.selected.f16_to_f32(weight.pointer + share.lowerBound * inputs, wide, share.count * inputs)
+            ComputeThreads.singleThreaded {
+                Gemm.multiply(m: rows, n: share.count, k: inputs, a: x, lda: inputs,
+                              b: wide, ldb: inputs, transposeB: true,
+                              c: y + share.lowerBound, ldc: outputs, beta: 1)
+            }
         }
     }
+
+    /// The fewest outputs a share of a prompt's GEMM computes: oneDNN
+    /// computes a lone output (a matrix–vector product) in another order.
+    static let gemmShareOutputs = 16
 }
 
 extension LayerNorm {
