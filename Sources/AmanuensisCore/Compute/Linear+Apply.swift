@@ -38,25 +38,29 @@ extension Linear {
             }
             return
         }
-        // The outputs are shared out over the caller's team, each share a
-        // GEMM on one thread over its own rows of W: a GEMM on more threads
-        // may sum in another order, and a transcript must not depend on the
-        // daemon's load. An output's sum does not depend on how many others
-        // its GEMM computes, from `gemmShareOutputs` up (DecoderPassTests).
-        CPUKernels.parallelRows(outputs, maximumShares: outputs / Self.gemmShareOutputs) { _, share in
-            let wide = wide + share.lowerBound * inputs
-            CPUKernels.selected.f16_to_f32(weight.pointer + share.lowerBound * inputs, wide, share.count * inputs)
-            ComputeThreads.singleThreaded {
-                Gemm.multiply(m: rows, n: share.count, k: inputs, a: x, lda: inputs,
-                              b: wide, ldb: inputs, transposeB: true,
-                              c: y + share.lowerBound, ldc: outputs, beta: 1)
+        // The outputs go to the caller's team in blocks of `gemmBlock`, each a
+        // GEMM on one thread over its own rows of W. A GEMM on more threads
+        // may sum in another order, and how its output count shapes its sums
+        // is oneDNN's choice: every output is summed by a GEMM of one shape
+        // whatever the team, so a transcript does not depend on the daemon's load.
+        CPUKernels.parallelRows((outputs + Self.gemmBlock - 1) / Self.gemmBlock) { _, blocks in
+            for block in blocks {
+                let first = block * Self.gemmBlock, count = min(Self.gemmBlock, outputs - first)
+                let wide = wide + first * inputs
+                CPUKernels.selected.f16_to_f32(weight.pointer + first * inputs, wide, count * inputs)
+                ComputeThreads.singleThreaded {
+                    Gemm.multiply(m: rows, n: count, k: inputs, a: x, lda: inputs,
+                                  b: wide, ldb: inputs, transposeB: true,
+                                  c: y + first, ldc: outputs, beta: 1)
+                }
             }
         }
     }
 
-    /// The fewest outputs a share of a prompt's GEMM computes: oneDNN
-    /// computes a lone output (a matrix–vector product) in another order.
-    static let gemmShareOutputs = 16
+    /// Outputs of one GEMM of a prompt's product: a whole number of AVX-512
+    /// registers' worth, and so few that the team has blocks to share even
+    /// in a 384-wide product.
+    static let gemmBlock = 64
 }
 
 extension LayerNorm {

@@ -45,6 +45,13 @@ public final class DecoderPass {
     /// reads), `sliceRows` at a time for each share of the team a step's
     /// cross-attention uses.
     private let queries: FloatBuffer
+    /// Rows of query and score scratch each share of the cross-attention
+    /// works on at a time: the scratch of a pass's rows in one slice per
+    /// head, a whole number of the scores kernel's row groups. So any
+    /// prompt, up to the model's 448 tokens, shares its heads over the team,
+    /// and how the rows are sliced does not depend on the team: every row's
+    /// scores, softmax and weighted sum are its own.
+    private let sliceRows: Int
     /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
     private let wideWeights: FloatBuffer
 
@@ -60,7 +67,9 @@ public final class DecoderPass {
         projections = FloatBuffer(count: rowCapacity * 3 * d.width)
         attention = FloatBuffer(count: rowCapacity * d.width)
         // Attention runs one step at a time, so one step's scores suffice,
-        // shared out by heads over as many shares as a step's rows leave room for.
+        // shared out by heads, `sliceRows` rows a share at a time.
+        sliceRows = rowCapacity / d.heads / CPUKernels.dotRowsX * CPUKernels.dotRowsX
+        precondition(sliceRows >= CPUKernels.dotRowsX, "a model of \(d.heads) heads leaves no cross-attention slice a row group")
         scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
@@ -206,14 +215,6 @@ public final class DecoderPass {
         }
     }
 
-    /// Rows of query and score scratch each share of the cross-attention
-    /// works on at a time: the scratch of a pass's rows in one slice per
-    /// head, a whole number of the scores kernel's row groups. So any
-    /// prompt, up to the model's 448 tokens, shares its heads over the team,
-    /// and how the rows are sliced does not depend on the team: every row's
-    /// scores, softmax and weighted sum are its own.
-    private var sliceRows: Int { rowCapacity / dimensions.heads / CPUKernels.dotRowsX * CPUKernels.dotRowsX }
-
     /// Attention over the window's float16 keys and values: the scores by
     /// the kernel that projects to the vocabulary (keys as its rows), the
     /// output by the weighted sum of value rows. Every sequence of a step
@@ -225,7 +226,6 @@ public final class DecoderPass {
         let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
         let scale = 1 / Float(headWidth).squareRoot()
         let kernels = CPUKernels.selected
-        let sliceRows = sliceRows
         CPUKernels.parallelRows(d.heads) { share, heads in
             let queryRows = queries.pointer + share * sliceRows * headWidth
             let scoreRows = scores.pointer + share * sliceRows * positions

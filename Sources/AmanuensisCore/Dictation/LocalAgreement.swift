@@ -61,7 +61,7 @@ public struct LocalAgreement {
     private var pieces: [Piece] = []
     /// The latest pass's text after the committed text, to agree with.
     private var pending: [Int] = []
-    /// Seconds of the buffer the pass that left `pending` heard.
+    /// Seconds of the buffer, as it now starts, that the pass that left `pending` heard.
     private var pendingHeard = 0.0
     /// The latest pass that continued the committed text.
     private var latest: PassHypothesis?
@@ -275,6 +275,7 @@ public struct LocalAgreement {
         }
         openEnd = pieces.isEmpty ? nil : openEnd.map { $0 - seconds }
         bufferStart += seconds
+        pendingHeard -= seconds
         return seconds
     }
 }

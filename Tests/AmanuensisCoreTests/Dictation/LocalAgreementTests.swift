@@ -51,9 +51,7 @@ import Testing
         let corrected = agreement.absorb(try pass((0, 4, " But, though on the whole, except in Italy,")), wholeBuffer: 4)
         #expect(corrected.commit == nil)
         #expect(corrected.tail?.text == " But, though on the whole, except in Italy,")
-        // What the pass heard counts, not the audio that arrived while it ran.
-        let late = agreement.absorb(try pass((0, 4.9, " But, though on the whole, except in Italy, Gothic")),
-                                    heard: 4.9, bufferDuration: 5.1)
+        let late = agreement.absorb(try pass((0, 4.9, " But, though on the whole, except in Italy, Gothic")), wholeBuffer: 4.9)
         #expect(late.commit?.text == " But, though on the whole, except in")
         #expect(agreement.text == " But, though on the whole, except in")
     }
@@ -64,6 +62,18 @@ import Testing
         #expect(agreement.absorb(try pass((0, 3.4, " And so my fellow Americans")), wholeBuffer: 3.4).commit == nil)
         #expect(agreement.absorb(try pass((0, 4, " And so my fellow Americans ask")), wholeBuffer: 4).commit?.text
             == " And so my fellow")
+    }
+
+    /// A forced commit closes every piece and the trim drops them: what the
+    /// last pass heard before the cut is not heard of the buffer that is left.
+    @Test func afterTheBufferDropsAllItsTextTheFirstWordsWaitAgain() throws {
+        var agreement = LocalAgreement(tokenizer: tokenizer, trimAfter: 5, forceAfter: 5)
+        let forced = agreement.absorb(try pass((0, 4, " And so my fellow Americans,"), (4, 5.5, " ask not")), wholeBuffer: 5.5)
+        #expect(forced.commit?.text == " And so my fellow Americans,")
+        #expect(forced.drop == 4)
+        let short = agreement.absorb(try pass((0, 2, " ask not what your")), wholeBuffer: 2)
+        #expect(short.commit == nil)
+        #expect(agreement.absorb(try pass((0, 2.5, " ask not what your country")), wholeBuffer: 2.5).commit == nil)
     }
 
     @Test func passesThatDisagreeCommitNothing() throws {
