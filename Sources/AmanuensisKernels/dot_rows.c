@@ -34,7 +34,7 @@ INLINE void dot_rows_c(const void *table, const int kind, const float *scales, c
     float row[width];
     for (size_t v = first; v < last; v++) {
         if (kind == HALF) {
-            am_f16_to_f32((const uint16_t *)table + v * width, row, width);
+            am_f16_to_f32((const char *)table + 2 * v * width, row, width);
         } else {
             for (size_t i = 0; i < width; i++) row[i] = (float)((const int8_t *)table)[v * width + i];
         }
@@ -48,7 +48,7 @@ INLINE void dot_rows_c(const void *table, const int kind, const float *scales, c
 
 /* Embedding row v. */
 INLINE const void *embedding_row(const void *table, const int kind, size_t v, size_t width) {
-    return kind == HALF ? (const void *)((const uint16_t *)table + v * width) : (const void *)((const int8_t *)table + v * width);
+    return (const char *)table + (kind == HALF ? 2 : 1) * v * width;
 }
 
 /* A greedy step's one row of x reads each table row whole before the next,
@@ -162,7 +162,7 @@ DOT_ROW_S8_INTEGER(avx512, AM_AVX512, 16, __m512i, _mm512_setzero_si512, load_x_
 #define INTEGER_ROW(rows, width, LANES) ((rows) == 1 && (width) % (2 * (LANES)) == 0 && (width) <= LANE_PRODUCTS * (LANES))
 
 #define AM_DOT_ROWS(suffix, target, body, integer_row)                                                             \
-    target void am_dot_rows_f16_##suffix(const uint16_t *table, const float *x, float *out, size_t rows,    \
+    target void am_dot_rows_f16_##suffix(const void *table, const float *x, float *out, size_t rows,    \
                                        size_t width, size_t first, size_t last, size_t count, int accumulate) { \
         body(table, HALF, NULL, x, out, rows, width, first, last, count, accumulate);                \
     }                                                                                                            \

@@ -33,8 +33,8 @@ typedef float vec16 __attribute__((vector_size(64)));
 typedef float floats4 __attribute__((vector_size(16), aligned(4), may_alias));
 typedef float floats8 __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float floats16 __attribute__((vector_size(64), aligned(4), may_alias));
-typedef _Float16 halves8 __attribute__((vector_size(16), aligned(2), may_alias));
-typedef _Float16 halves16 __attribute__((vector_size(32), aligned(2), may_alias));
+typedef _Float16 halves8 __attribute__((vector_size(16), aligned(1), may_alias));
+typedef _Float16 halves16 __attribute__((vector_size(32), aligned(1), may_alias));
 typedef int8_t bytes8 __attribute__((vector_size(8), aligned(1), may_alias));
 typedef int8_t bytes16 __attribute__((vector_size(16), aligned(1), may_alias));
 

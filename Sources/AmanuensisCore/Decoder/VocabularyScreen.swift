@@ -21,7 +21,7 @@ import AmanuensisKernels
 /// One per decoder state, sized for its logit rows; used by one stream at a time.
 final class VocabularyScreen {
     /// The screened embedding's float16 rows, and its int8 rows (for their scales).
-    private let exact: HalfBuffer
+    private let exact: HalfRows
     private let screen: Int8Rows
     private var scales: UnsafePointer<Float> { UnsafePointer(screen.scales.pointer) }
     private let approximateBelow: Int

@@ -4,23 +4,24 @@ import AmanuensisKernels
 /// step: one row as each token's input, and all of it, tied, as the output
 /// projection, the read that dominates a decoding step.
 ///
-/// The float32 decoder keeps it float16, as models ship it, beside an int8
+/// The float32 decoder reads it in float16, as models ship it, beside an int8
 /// copy (`screened`): a step projects through the int8 rows, whose error is
 /// bounded, and the entries that can still be chosen are projected again
 /// from float16 (`VocabularyScreen`), so greedy and beam search choose
-/// float16's tokens for half the bytes read. The int8 decoder keeps int8
-/// rows with a scale each, as CTranslate2 keeps it for both uses
-/// (Docs/whisper-reference.md §1.3), and no float16 copy beside them (40 MB
-/// for tiny.en).
+/// float16's tokens for half the bytes read. The float16 rows stay in the
+/// mapped model file (`HalfRows`), since a step reads few of them. The int8
+/// decoder keeps int8 rows with a scale each, as CTranslate2 keeps it for
+/// both uses (Docs/whisper-reference.md §1.3), and no float16 rows beside
+/// them.
 enum TokenEmbedding: Sendable {
     case int8(Int8Rows)
-    case screened(HalfBuffer, Int8Rows)
+    case screened(HalfRows, Int8Rows)
 
     /// Writes `token`'s row, `width` values, to `target` in float32.
     func row(_ token: Int, into target: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
         case .screened(let table, _):
-            CPUKernels.selected.f16_to_f32(table.pointer + token * width, target, width)
+            CPUKernels.selected.f16_to_f32(table.row(token, width: width), target, width)
         case .int8(let table):
             let scale = table.scales[token]
             let row = table.pointer + token * width
@@ -43,10 +44,10 @@ enum TokenEmbedding: Sendable {
         }
     }
 
-    static func project(_ table: HalfBuffer, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
+    static func project(_ table: HalfRows, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                        rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
         guard !vocabulary.isEmpty else { return }
-        CPUKernels.selected.dot_rows_f16(table.pointer, x, out, rows, width, vocabulary.lowerBound, vocabulary.upperBound, count, 0)
+        CPUKernels.selected.dot_rows_f16(table.base, x, out, rows, width, vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
     private static func project(_ table: Int8Rows, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
@@ -56,6 +57,14 @@ enum TokenEmbedding: Sendable {
                                         vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
+    /// Gives back the model file's pages of the float16 rows `rows`, once
+    /// the int8 copy is made: the text rows, of which a step reads few.
+    func releaseExactRows(_ rows: Range<Int>, width: Int) {
+        guard case .screened(let exact, _) = self else { return }
+        exact.release((rows.lowerBound * width)..<(rows.upperBound * width))
+    }
+
+    /// Bytes of memory of its own (float16 rows in the mapped file are not).
     var bytes: Int {
         switch self {
         case .int8(let table): table.bytes

@@ -61,6 +61,7 @@ public final class WhisperModel: Sendable {
         guard Set(alignmentHeads).count == alignmentHeads.count else {
             throw ModelError(.malformed, file: configurationFile.path, "alignment_heads names a head twice")
         }
+        weights.embedding.releaseExactRows(0..<VocabularyScreen.approximateEntries(of: self), width: dimensions.width)
     }
 
     /// The model's name: its directory's.

@@ -166,8 +166,8 @@ struct WhisperWeights: Sendable {
         embedding = switch computeType.decoder {
         case .float32:
             try {
-                let exact = try reader.halfTensor(embeddingName, shape: [d.vocabularySize, width])
-                return .screened(exact, Int8Rows(quantizingHalf: exact.pointer, rows: d.vocabularySize, columns: width))
+                let exact = try reader.halfRows(embeddingName, shape: [d.vocabularySize, width])
+                return .screened(exact, Int8Rows(quantizingHalf: exact.base, rows: d.vocabularySize, columns: width))
             }()
         case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         }
@@ -263,16 +263,12 @@ private struct TensorReader {
         try convert(variable(name, shape: expected))
     }
 
-    /// A float16 copy: the file's own bytes where it stores float16, so the
-    /// largest variable, the embedding, is never float32 as well (80 MB more
-    /// for tiny.en, the peak of a load).
-    func halfTensor(_ name: String, shape expected: [Int]) throws -> HalfBuffer {
+    /// Float16 rows where the file holds them, read in place (`HalfRows`);
+    /// converted to a copy where it stores another type.
+    func halfRows(_ name: String, shape expected: [Int]) throws -> HalfRows {
         let variable = try variable(name, shape: expected)
-        guard variable.type == .float16 else { return HalfBuffer(converting: try convert(variable)) }
-        defer { file.release(variable) }
-        let half = HalfBuffer(count: variable.elementCount)
-        UnsafeMutableRawPointer(half.pointer).copyMemory(from: variable.data.baseAddress!, byteCount: half.bytes)
-        return half
+        guard variable.type == .float16 else { return HalfRows(copy: HalfBuffer(converting: try convert(variable))) }
+        return HalfRows(in: file.file, bytes: variable.data)
     }
 
     /// `[rows, columns]` in int8 with a scale a row, quantized from the file's

@@ -55,7 +55,8 @@ size_t am_screen_candidates_avx2(const float *, const float *, float, size_t, si
 size_t am_screen_candidates_avx512(const float *, const float *, float, size_t, size_t, size_t, size_t *, size_t);
 
 /* out[r · count + v] (+)= x[r] · table[v] for v in [first, last), with
- * `table` float16 `[count, width]` and `rows` rows of x; with `accumulate`
+ * `table` float16 `[count, width]` at any address (the embedding may be read
+ * where the model file holds it) and `rows` rows of x; with `accumulate`
  * the products are added to what `out` holds. It serves the vocabulary
  * projection (the table is the embedding), the cross-attention scores (the
  * keys) and every linear layer of a decoding step (few rows, float16 weights
@@ -63,11 +64,11 @@ size_t am_screen_candidates_avx512(const float *, const float *, float, size_t, 
  * callers split the work between threads. The vector variants take at most
  * AM_DOT_ROWS_X rows of x; more run the scalar reference. */
 #define AM_DOT_ROWS_X 8
-typedef void (*am_dot_rows_f16_fn)(const uint16_t *table, const float *x, float *out,
+typedef void (*am_dot_rows_f16_fn)(const void *table, const float *x, float *out,
                                    size_t rows, size_t width, size_t first, size_t last, size_t count, int accumulate);
-void am_dot_rows_f16_c(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_dot_rows_f16_avx2(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
-void am_dot_rows_f16_avx512(const uint16_t *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_f16_c(const void *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_f16_avx2(const void *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
+void am_dot_rows_f16_avx512(const void *, const float *, float *, size_t, size_t, size_t, size_t, size_t, int);
 
 /* The same over an int8 table with one scale a row:
  * out[r · count + v] (+)= scales[v] · (x[r] · table[v]). */

@@ -28,6 +28,34 @@ import Testing
         }
     }
 
+    /// A model file stores the embedding at any byte, and the screened
+    /// embedding is read there (`HalfRows`): a table at an odd address gives
+    /// every variant the same sums as an aligned copy.
+    @Test(arguments: [1, 3])
+    func aFloat16TableAtAnOddAddressGivesTheSameSums(rows: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let vocabulary = 257, width = 384
+        let weights = (0..<(vocabulary * width)).map { _ in Float.random(in: -1...1, using: &generator) }
+        var halves = [UInt16](repeating: 0, count: weights.count)
+        am_f32_to_f16(weights, &halves, weights.count)
+        var shifted = [UInt8](repeating: 0, count: 2 * halves.count + 1)
+        shifted.withUnsafeMutableBytes { target in
+            halves.withUnsafeBytes { (target.baseAddress! + 1).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        let x = (0..<(rows * width)).map { _ in Float.random(in: -2...2, using: &generator) }
+        for table in KernelTables.runnable {
+            let name = String(cString: table.isa), kernel = table.dot_rows_f16!
+            var aligned = [Float](repeating: 0, count: rows * vocabulary), odd = aligned, widened = [Float](repeating: 0, count: width)
+            kernel(halves, x, &aligned, rows, width, 0, vocabulary, vocabulary, 0)
+            shifted.withUnsafeBytes { bytes in
+                kernel(bytes.baseAddress! + 1, x, &odd, rows, width, 0, vocabulary, vocabulary, 0)
+                table.f16_to_f32!(bytes.baseAddress! + 1 + 2 * width, &widened, width)
+            }
+            #expect(odd == aligned, "\(name), \(rows) rows")
+            #expect(widened.indices.allSatisfy { widened[$0] == Float(Float16(weights[width + $0])) }, "\(name): row 1 widened")
+        }
+    }
+
     /// The int8 tables' product: scale[v] · (x · q[v]) in every variant, the
     /// scalar reference against that definition in double. A single row of
     /// x may be rounded to 16 bits first (the vector variants' integer path),
