@@ -42,5 +42,13 @@ final class Int8Rows: @unchecked Sendable {
         }
     }
 
+    /// Rows `range` as float32, q · scale, to `target`.
+    func widen(_ range: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+        for row in range {
+            let scale = scales[row], source = pointer + row * columns, output = target + (row - range.lowerBound) * columns
+            for column in 0..<columns { output[column] = Float(source[column]) * scale }
+        }
+    }
+
     var bytes: Int { rows * columns + scales.bytes }
 }

@@ -26,7 +26,7 @@ extension Linear {
                 for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {
                     let chunk = min(CPUKernels.dotRowsX, rows - first)
                     let x = x + first * inputs, y = y + first * outputs
-                    switch rowTable {
+                    switch weight {
                     case .half(let table):
                         CPUKernels.selected.dot_rows_f16(table.pointer, x, y, chunk, inputs, share.lowerBound, share.upperBound,
                                                          outputs, 1)
@@ -47,7 +47,7 @@ extension Linear {
             for block in blocks {
                 let first = block * Self.gemmBlock, count = min(Self.gemmBlock, outputs - first)
                 let wide = wide + first * inputs
-                CPUKernels.selected.f16_to_f32(weight.pointer + first * inputs, wide, count * inputs)
+                weight.widen(first..<(first + count), columns: inputs, into: wide)
                 ComputeThreads.singleThreaded {
                     Gemm.multiply(m: rows, n: count, k: inputs, a: x, lda: inputs,
                                   b: wide, ldb: inputs, transposeB: true,

@@ -23,9 +23,7 @@ enum TokenEmbedding: Sendable {
         case .screened(let table, _):
             CPUKernels.selected.f16_to_f32(table.row(token, width: width), target, width)
         case .int8(let table):
-            let scale = table.scales[token]
-            let row = table.pointer + token * width
-            for column in 0..<width { target[column] = Float(row[column]) * scale }
+            table.widen(token..<(token + 1), into: target)
         }
     }
 

@@ -2,42 +2,50 @@ import AmanuensisKernels
 
 /// y = x·Wᵀ + b, with W stored `[outputs, inputs]` as in PyTorch.
 struct Linear: Sendable {
-    /// W in float16, exact for the float16 weights models ship. A prompt's
-    /// many rows widen it to float32 one product at a time (`apply`), so no
-    /// float32 copy of the decoder stays resident (33 MB for tiny.en).
-    let weight: HalfBuffer
+    /// W as the decoder reads it: float16, exact for the float16 weights
+    /// models ship, or int8 with a scale a row for the int8 compute type.
+    /// A decoding step's few rows read it as it is; a prompt's many rows
+    /// widen it to float32 one product at a time (`apply`), so no float32
+    /// copy of the decoder stays resident (33 MB for tiny.en).
+    let weight: RowTable
     let bias: FloatBuffer
     let outputs: Int
     let inputs: Int
-    /// W as a decoding step reads it: the decoder's layers mostly see one
-    /// row at a time, and then their cost is reading W.
-    let rowTable: RowTable
 
     init(weight: FloatBuffer, bias: FloatBuffer, outputs: Int, inputs: Int, arithmetic: Arithmetic) {
-        let half = HalfBuffer(converting: weight)
-        (self.weight, self.bias, self.outputs, self.inputs) = (half, bias, outputs, inputs)
-        switch arithmetic {
-        case .float32: rowTable = .half(half)
-        case .int8: rowTable = .int8(Int8Rows(quantizing: weight, rows: outputs, columns: inputs))
+        (self.bias, self.outputs, self.inputs) = (bias, outputs, inputs)
+        self.weight = switch arithmetic {
+        case .float32: .half(HalfBuffer(converting: weight))
+        case .int8: .int8(Int8Rows(quantizing: weight, rows: outputs, columns: inputs))
         }
     }
 
-    /// Bytes held: the float16 weights (once, also where the row table is
-    /// that same buffer), the int8 table if any, and the bias.
-    var bytes: Int {
-        switch rowTable {
-        case .half: weight.bytes + bias.bytes
-        case .int8(let table): weight.bytes + table.bytes + bias.bytes
-        }
-    }
+    var bytes: Int { weight.bytes + bias.bytes }
 }
 
-/// A weight matrix as the decoder's few-row products read it: float16 (the
-/// `Linear`'s own weights), or int8 with a scale a row for the int8 compute
-/// type, half the bytes again, as CTranslate2 keeps its decoder's products.
+/// A weight matrix as the decoder reads it: float16, or int8 with a scale a
+/// row for the int8 compute type, half the bytes again, as CTranslate2
+/// keeps its decoder's products for every row count.
 enum RowTable: Sendable {
     case half(HalfBuffer)
     case int8(Int8Rows)
+
+    /// Rows `rows` of `[rows, columns]` in float32, to `target`.
+    func widen(_ rows: Range<Int>, columns: Int, into target: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .half(let table):
+            CPUKernels.selected.f16_to_f32(table.pointer + rows.lowerBound * columns, target, rows.count * columns)
+        case .int8(let table):
+            table.widen(rows, into: target)
+        }
+    }
+
+    var bytes: Int {
+        switch self {
+        case .half(let table): table.bytes
+        case .int8(let table): table.bytes
+        }
+    }
 }
 
 struct LayerNorm: Sendable {
