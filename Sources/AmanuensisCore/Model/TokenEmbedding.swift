@@ -55,8 +55,8 @@ enum TokenEmbedding: Sendable {
                                         vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
-    /// Gives back the model file's pages of the float16 rows `rows`, once
-    /// the int8 copy is made: the text rows, of which a step reads few.
+    /// Gives back the model file's pages of the float16 rows `rows`
+    /// (`WhisperModel.releaseExactTextRows`).
     func releaseExactRows(_ rows: Range<Int>, width: Int) {
         guard case .screened(let exact, _) = self else { return }
         exact.release((rows.lowerBound * width)..<(rows.upperBound * width))
