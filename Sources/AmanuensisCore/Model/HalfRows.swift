@@ -1,56 +1,96 @@
-/// A float16 table read where the model file holds it, so that only the rows
-/// a process reads are in its memory: the screened embedding's exact rows
-/// (`TokenEmbedding.screened`), of which a step reads a handful, 40 MB for
-/// tiny.en that a copy would keep resident. Pages given back
-/// (`MappedFile.release`) are read again from the page cache when a row
-/// is next needed. A file that stores the table in another type gives a
-/// converted copy instead.
+import Glibc
+
+/// The float16 rows of a screened decoder's embedding (`TokenEmbedding.screened`),
+/// read from model.bin as a step needs one. Of the text rows a step reads a
+/// handful (`VocabularyScreen`), so they stay in the file, 38 MB for tiny.en;
+/// the rows every step reads, the special and timestamp tokens', are kept in
+/// memory (`keepInMemory`). Read, not mapped: each row read through a mapping
+/// maps the 64 KB of the file around it too (the kernel's fault-around), and
+/// a daemon's scattered reads would in time keep the whole table resident.
+/// A file that stores the table in another type gives a converted copy, all
+/// of it in memory.
 ///
-/// A CTranslate2 payload starts at any byte, so the rows are at any
-/// address: only raw pointers reach the kernels, which load them unaligned.
+/// So model.bin must not be overwritten under a running daemon: a row it can
+/// no longer read stops it, naming the file (amanuensisd(8), FILES).
 ///
-/// Unchecked Sendable: read-only rows behind a pointer, kept alive by their owner.
+/// Unchecked Sendable: the rows in memory are written while the model
+/// loads and only read after; a read from the file shares no state.
 final class HalfRows: @unchecked Sendable {
-    let base: UnsafeRawPointer
-    let count: Int
-    private let owner: Owner
+    let rows: Int
+    let width: Int
+    private let file: (descriptor: Int32, offset: Int, path: String)?
+    private var memory: HalfBuffer
+    /// Rows from this one on are in `memory`.
+    private var firstInMemory: Int
 
-    private enum Owner {
-        case file(MappedFile)
-        case copy(HalfBuffer)
-    }
-
-    /// The file's own float16 `bytes`, which must lie inside `file`.
-    init(in file: MappedFile, bytes: UnsafeRawBufferPointer) {
+    /// `rows` rows of `width` float16 values at `bytes` inside `file`.
+    init(in file: MappedFile, bytes: UnsafeRawBufferPointer, rows: Int, width: Int) throws {
         let start = UnsafeRawPointer(bytes.baseAddress!), mapped = UnsafeRawPointer(file.bytes.baseAddress!)
-        precondition(bytes.count % 2 == 0 && start >= mapped && start + bytes.count <= mapped + file.bytes.count,
+        precondition(bytes.count == 2 * rows * width && start >= mapped && start + bytes.count <= mapped + file.bytes.count,
                      "float16 rows inside the mapped file")
-        base = start
-        count = bytes.count / 2
-        owner = .file(file)
+        let descriptor = fcntl(file.descriptor, F_DUPFD_CLOEXEC, 0)
+        guard descriptor >= 0 else {
+            throw ModelError(.unreadable, file: file.path, "cannot keep open: \(String(cString: strerror(errno)))")
+        }
+        self.file = (descriptor, start - mapped, file.path)
+        (self.rows, self.width) = (rows, width)
+        memory = HalfBuffer(count: 0)
+        firstInMemory = rows
     }
 
-    init(copy: HalfBuffer) {
-        base = UnsafeRawPointer(copy.pointer)
-        count = copy.count
-        owner = .copy(copy)
+    init(copy: HalfBuffer, width: Int) {
+        (rows, self.width) = (copy.count / width, width)
+        file = nil
+        memory = copy
+        firstInMemory = 0
     }
 
-    /// Row `row` of rows `width` wide.
-    func row(_ row: Int, width: Int) -> UnsafeRawPointer { base + 2 * row * width }
+    deinit { if let file { close(file.descriptor) } }
 
-    /// Gives back the pages of values `range` where they are the file's;
-    /// a copy keeps its memory.
-    func release(_ range: Range<Int>) {
-        guard case .file(let file) = owner else { return }
-        file.release(UnsafeRawBufferPointer(start: base + 2 * range.lowerBound, count: 2 * range.count))
+    /// Keeps rows from `first` on in memory. Called while the model loads.
+    func keepInMemory(from first: Int) {
+        guard first < firstInMemory else { return }
+        let kept = HalfBuffer(count: (rows - first) * width)
+        read(first..<rows, into: kept.pointer)
+        memory = kept
+        firstInMemory = first
     }
 
-    /// Bytes of memory of its own: none for the file's rows.
-    var bytes: Int {
-        switch owner {
-        case .file: 0
-        case .copy(let copy): copy.bytes
+    /// Calls `body` with runs of `range` that lie together, and where each
+    /// run's first row is: the rows in memory as one run, each row read from
+    /// the file as its own.
+    func runs(_ range: Range<Int>, _ body: (_ run: Range<Int>, _ first: UnsafeRawPointer) -> Void) {
+        let split = min(max(firstInMemory, range.lowerBound), range.upperBound)
+        if split < range.upperBound {
+            body(split..<range.upperBound, UnsafeRawPointer(memory.pointer + (split - firstInMemory) * width))
+        }
+        guard range.lowerBound < split else { return }
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: width) { row in
+            for index in range.lowerBound..<split {
+                read(index..<(index + 1), into: row.baseAddress!)
+                body(index..<(index + 1), UnsafeRawPointer(row.baseAddress!))
+            }
         }
     }
+
+    /// Rows `range` from the file, to `target`.
+    private func read(_ range: Range<Int>, into target: UnsafeMutablePointer<UInt16>) {
+        guard let file else { preconditionFailure("a copy's rows are all in memory") }
+        let bytes = 2 * range.count * width, start = file.offset + 2 * range.lowerBound * width
+        var done = 0
+        while done < bytes {
+            let count = pread(file.descriptor, UnsafeMutableRawPointer(target) + done, bytes - done, off_t(start + done))
+            if count > 0 {
+                done += count
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                let reason = count == 0 ? "it ends before them" : String(cString: strerror(errno))
+                fatalError("\(file.path) changed under the loaded model: cannot read embedding rows \(range): \(reason)")
+            }
+        }
+    }
+
+    /// Bytes of memory: the rows kept there.
+    var bytes: Int { memory.bytes }
 }

@@ -8,6 +8,8 @@ import Glibc
 final class MappedFile: @unchecked Sendable {
     let path: String
     let bytes: UnsafeRawBufferPointer
+    /// The open file, for what reads it after the load (`HalfRows`).
+    let descriptor: Int32
 
     init(path: String) throws {
         self.path = path
@@ -15,7 +17,8 @@ final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else {
             throw ModelError(.unreadable, file: path, "cannot open: \(String(cString: strerror(errno)))")
         }
-        defer { close(fd) }
+        var opened = false
+        defer { if !opened { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw ModelError(.unreadable, file: path, "not a regular file")
@@ -26,6 +29,8 @@ final class MappedFile: @unchecked Sendable {
             throw ModelError(.unreadable, file: path, "cannot map: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
+        descriptor = fd
+        opened = true
     }
 
     /// Gives back the pages under `range` once a load has made its own copy of
@@ -40,5 +45,8 @@ final class MappedFile: @unchecked Sendable {
         madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, Int32(MADV_DONTNEED))
     }
 
-    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        close(descriptor)
+    }
 }

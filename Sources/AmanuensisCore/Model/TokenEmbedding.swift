@@ -8,8 +8,8 @@ import AmanuensisKernels
 /// copy (`screened`): a step projects through the int8 rows, whose error is
 /// bounded, and the entries that can still be chosen are projected again
 /// from float16 (`VocabularyScreen`), so greedy and beam search choose
-/// float16's tokens for half the bytes read. The float16 rows stay in the
-/// mapped model file (`HalfRows`), since a step reads few of them. The int8
+/// float16's tokens for half the bytes read. The float16 text rows are read
+/// from the model file as needed (`HalfRows`), since a step reads few. The int8
 /// decoder keeps int8 rows with a scale each, as CTranslate2 keeps it for
 /// both uses (Docs/whisper-reference.md §1.3), and no float16 rows beside
 /// them.
@@ -21,7 +21,7 @@ enum TokenEmbedding: Sendable {
     func row(_ token: Int, into target: UnsafeMutablePointer<Float>, width: Int) {
         switch self {
         case .screened(let table, _):
-            CPUKernels.selected.f16_to_f32(table.row(token, width: width), target, width)
+            table.runs(token..<(token + 1)) { _, row in CPUKernels.selected.f16_to_f32(row, target, width) }
         case .int8(let table):
             table.widen(token..<(token + 1), into: target)
         }
@@ -44,8 +44,9 @@ enum TokenEmbedding: Sendable {
 
     static func project(_ table: HalfRows, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
                         rows: Int, width: Int, vocabulary: Range<Int>, count: Int) {
-        guard !vocabulary.isEmpty else { return }
-        CPUKernels.selected.dot_rows_f16(table.base, x, out, rows, width, vocabulary.lowerBound, vocabulary.upperBound, count, 0)
+        table.runs(vocabulary) { run, first in
+            CPUKernels.selected.dot_rows_f16(first, x, out + run.lowerBound, rows, width, 0, run.count, count, 0)
+        }
     }
 
     private static func project(_ table: Int8Rows, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
@@ -55,14 +56,12 @@ enum TokenEmbedding: Sendable {
                                         vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
-    /// Gives back the model file's pages of the float16 rows `rows`
-    /// (`WhisperModel.releaseExactTextRows`).
-    func releaseExactRows(_ rows: Range<Int>, width: Int) {
-        guard case .screened(let exact, _) = self else { return }
-        exact.release((rows.lowerBound * width)..<(rows.upperBound * width))
+    /// Keeps the float16 rows from `first` on in memory: those every step reads.
+    func keepExactRowsInMemory(from first: Int) {
+        if case .screened(let exact, _) = self { exact.keepInMemory(from: first) }
     }
 
-    /// Bytes of memory of its own (float16 rows in the mapped file are not).
+    /// Bytes of memory of its own (float16 rows left in the model file are not).
     var bytes: Int {
         switch self {
         case .int8(let table): table.bytes

@@ -61,17 +61,7 @@ public final class WhisperModel: Sendable {
         guard Set(alignmentHeads).count == alignmentHeads.count else {
             throw ModelError(.malformed, file: configurationFile.path, "alignment_heads names a head twice")
         }
-        releaseExactTextRows()
-    }
-
-    /// Gives back the model file's pages of the screened embedding's exact
-    /// text rows (`HalfRows`), read whole to make the int8 copy, then a few
-    /// at a time: each read row maps the file's pages around it too (the
-    /// kernel's fault-around, 64 KB), so a long transcription's reads would
-    /// keep some 20 MB of them and a daemon in time all 38. The special and
-    /// timestamp rows, read every step, stay.
-    func releaseExactTextRows() {
-        weights.embedding.releaseExactRows(0..<VocabularyScreen.approximateEntries(of: self), width: dimensions.width)
+        weights.embedding.keepExactRowsInMemory(from: VocabularyScreen.approximateEntries(of: self))
     }
 
     /// The model's name: its directory's.

@@ -173,10 +173,8 @@ struct WhisperWeights: Sendable {
         let embeddingName = "decoder/embeddings/weight"
         embedding = switch computeType.decoder {
         case .float32:
-            try {
-                let exact = try reader.halfRows(embeddingName, shape: [d.vocabularySize, width])
-                return .screened(exact, Int8Rows(quantizingHalf: exact.base, rows: d.vocabularySize, columns: width))
-            }()
+            .screened(try reader.halfRows(embeddingName, rows: d.vocabularySize, columns: width),
+                      try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         }
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
@@ -271,12 +269,14 @@ private struct TensorReader {
         try convert(variable(name, shape: expected))
     }
 
-    /// Float16 rows where the file holds them, read in place (`HalfRows`);
-    /// converted to a copy where it stores another type.
-    func halfRows(_ name: String, shape expected: [Int]) throws -> HalfRows {
-        let variable = try variable(name, shape: expected)
-        guard variable.type == .float16 else { return HalfRows(copy: HalfBuffer(converting: try convert(variable))) }
-        return HalfRows(in: file.file, bytes: variable.data)
+    /// `[rows, columns]` in float16, read from the file as needed where it
+    /// stores float16 (`HalfRows`); converted to a copy where it does not.
+    func halfRows(_ name: String, rows: Int, columns: Int) throws -> HalfRows {
+        let variable = try variable(name, shape: [rows, columns])
+        guard variable.type == .float16 else {
+            return HalfRows(copy: HalfBuffer(converting: try convert(variable)), width: columns)
+        }
+        return try HalfRows(in: file.file, bytes: variable.data, rows: rows, width: columns)
     }
 
     /// `[rows, columns]` in int8 with a scale a row, quantized from the file's

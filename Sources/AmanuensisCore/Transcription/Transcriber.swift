@@ -81,7 +81,6 @@ public final class Transcriber {
         defer {
             if options.sequences > usual || options.wordTimestamps { state.release(sequencesFrom: usual) }
             if options.wordTimestamps { state.releaseAlignment() }
-            model.releaseExactTextRows()
         }
         var words = WordTimestamps(splitter: WordSplitter(tokenizer: model.tokenizer))
         let samples = audio.samples
