@@ -5,6 +5,9 @@ import Foundation
 public enum SharedModels {
     public static let tinyEnglish: Result<WhisperModel, any Error> = Result { try load("tiny.en") }
     public static let tinyEnglishInt8: Result<WhisperModel, any Error> = Result { try load("tiny.en", computeType: .int8) }
+    public static let tinyEnglishInt8Layers: Result<WhisperModel, any Error> = Result {
+        try load("tiny.en", computeType: .int8Layers)
+    }
     public static let tinyEnglishInt8Encoder: Result<WhisperModel, any Error> = Result {
         try load("tiny.en", computeType: .int8Encoder)
     }
@@ -14,6 +17,7 @@ public enum SharedModels {
     public static func tinyEnglish(_ computeType: ComputeType) throws -> WhisperModel {
         switch computeType.resolved {
         case .int8: try tinyEnglishInt8.get()
+        case .int8Layers: try tinyEnglishInt8Layers.get()
         case .int8Encoder: try tinyEnglishInt8Encoder.get()
         case .float32, .auto: try tinyEnglish.get()
         }

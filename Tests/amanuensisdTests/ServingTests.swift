@@ -37,12 +37,12 @@ import Testing
     }
 
     /// By default the daemon runs `auto`, and says what it stood for: the
-    /// int8 encoder where /proc/cpuinfo lists int8 dot products, float32
+    /// int8 layers where /proc/cpuinfo lists int8 dot products, float32
     /// elsewhere.
     @Test func theDefaultComputeTypeIsNamedForThisCPU() throws {
         let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8).split(separator: "\n")
             .first { $0.hasPrefix("flags") }?.split(separator: " ") ?? []
-        let expected = flags.contains("avx512_vnni") || flags.contains("amx_int8") ? "int8_encoder" : "float32"
+        let expected = flags.contains("avx512_vnni") || flags.contains("amx_int8") ? "int8_layers" : "float32"
         let daemon = try DaemonHarness()
         try daemon.start()
         let status = try daemon.amctl(["status", "--json"])

@@ -10,9 +10,12 @@ public enum ComputeType: String, CaseIterable, Sendable {
     /// Weights quantized per output row, inputs per row, as CTranslate2's
     /// int8 does: a few words change, as they do between its float32 and int8.
     case int8
-    /// The encoder's products in int8, the decoder as in float32: most of
-    /// int8's encoder speed, and faster-whisper float32's text on more clips
-    /// than int8 (CorpusAgreementTests).
+    /// Every layer's products as in int8, the vocabulary projection as in
+    /// float32, which chooses float16's tokens (`VocabularyScreen`): int8's
+    /// speed but for the int8 embedding's bytes, and faster-whisper float32's
+    /// text on more clips than int8 (CorpusAgreementTests).
+    case int8Layers = "int8_layers"
+    /// The encoder's products in int8, the decoder as in float32.
     case int8Encoder = "int8_encoder"
     /// The fastest of these whose accuracy holds on this CPU (`resolved`).
     case auto

@@ -171,7 +171,7 @@ struct WhisperWeights: Sendable {
         }
         encoderNorm = try reader.layerNorm("encoder/layer_norm", width: width)
         let embeddingName = "decoder/embeddings/weight"
-        embedding = switch computeType.decoder {
+        embedding = switch computeType.embedding {
         case .float32:
             .screened(try reader.halfRows(embeddingName, rows: d.vocabularySize, columns: width),
                       try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
@@ -181,7 +181,7 @@ struct WhisperWeights: Sendable {
         decoderLayers = try (0..<d.decoderLayers).map { index in
             let p = "decoder/layer_\(index)/"
             func linear(_ name: String, outputs: Int, inputs: Int) throws -> Linear {
-                try reader.linear(p + name, outputs: outputs, inputs: inputs, arithmetic: computeType.decoder)
+                try reader.linear(p + name, outputs: outputs, inputs: inputs, arithmetic: computeType.decoderLayers)
             }
             return DecoderLayer(
                 selfAttentionNorm: try reader.layerNorm(p + "self_attention/layer_norm", width: width),
