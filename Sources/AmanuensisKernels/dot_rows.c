@@ -62,7 +62,7 @@ _Static_assert(CHAINS == 4, "the bodies below add the four sums pairwise");
 
 /* LANES weights of table row `row` from element `i`, as floats. */
 #define WEIGHTS(LANES, row, kind, i) \
-    ((kind) == HALF ? HALVES(LANES, (const uint16_t *)(row) + (i)) : BYTES(LANES, (const int8_t *)(row) + (i)))
+    ((kind) == HALF ? HALVES(LANES, (const char *)(row) + 2 * (i)) : BYTES(LANES, (const int8_t *)(row) + (i)))
 
 /* The vector body, dot_rows_<suffix>, on vectors of LANES floats; widths that
  * are not a multiple of LANES and more than MAXIMUM_ROWS rows run the scalar

@@ -169,7 +169,7 @@ public final class DecoderPass {
     private func projectToVocabulary<Steps: Collection<DecoderStep>>(_ steps: Steps) {
         let d = dimensions
         let chunk = CPUKernels.dotRowsX
-        let approximateBelow = VocabularyScreen.approximateEntries(of: model)
+        let approximateBelow = VocabularyScreen.approximateEntries(model.tokenizer.special)
         CPUKernels.parallelRows(d.vocabularySize) { _, share in
             for tile in stride(from: share.lowerBound, to: share.upperBound, by: Self.vocabularyTile) {
                 let end = min(tile + Self.vocabularyTile, share.upperBound)

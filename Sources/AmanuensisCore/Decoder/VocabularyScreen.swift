@@ -34,7 +34,7 @@ final class VocabularyScreen {
 
     /// The entries a screened embedding gives approximately: the text
     /// tokens, before end-of-text.
-    static func approximateEntries(of model: WhisperModel) -> Int { model.tokenizer.special.endOfText }
+    static func approximateEntries(_ special: SpecialTokens) -> Int { special.endOfText }
 
     /// nil unless the model's embedding is screened.
     init?(model: WhisperModel, rows: Int) {
@@ -42,7 +42,7 @@ final class VocabularyScreen {
         let d = model.dimensions
         self.exact = exact
         self.screen = screen
-        approximateBelow = Self.approximateEntries(of: model)
+        approximateBelow = Self.approximateEntries(model.tokenizer.special)
         width = d.width
         vocabularySize = d.vocabularySize
         self.rows = FloatBuffer(count: rows * d.width)

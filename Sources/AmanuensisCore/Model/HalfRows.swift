@@ -1,30 +1,29 @@
 import Glibc
 
-/// The float16 rows of a screened decoder's embedding (`TokenEmbedding.screened`),
+/// The float16 rows of a screened embedding (`TokenEmbedding.screened`),
 /// read from model.bin as a step needs one. Of the text rows a step reads a
 /// handful (`VocabularyScreen`), so they stay in the file, 38 MB for tiny.en;
 /// the rows every step reads, the special and timestamp tokens', are kept in
-/// memory (`keepInMemory`). Read, not mapped: each row read through a mapping
-/// maps the 64 KB of the file around it too (the kernel's fault-around), and
-/// a daemon's scattered reads would in time keep the whole table resident.
-/// A file that stores the table in another type gives a converted copy, all
-/// of it in memory.
+/// memory. Read, not mapped: each row read through a mapping maps the 64 KB
+/// of the file around it too (the kernel's fault-around), and a daemon's
+/// scattered reads would in time keep the whole table resident. A file that
+/// stores the table in another type gives a converted copy, all of it kept.
 ///
 /// So model.bin must not be overwritten under a running daemon: a row it can
 /// no longer read stops it, naming the file (amanuensisd(8), FILES).
 ///
-/// Unchecked Sendable: the rows in memory are written while the model
-/// loads and only read after; a read from the file shares no state.
+/// Unchecked Sendable: immutable; a read from the file shares no state.
 final class HalfRows: @unchecked Sendable {
     let rows: Int
     let width: Int
     private let file: (descriptor: Int32, offset: Int, path: String)?
-    private var memory: HalfBuffer
-    /// Rows from this one on are in `memory`.
-    private var firstInMemory: Int
+    private let kept: HalfBuffer
+    /// Rows from this one on are in `kept`.
+    private let firstKept: Int
 
-    /// `rows` rows of `width` float16 values at `bytes` inside `file`.
-    init(in file: MappedFile, bytes: UnsafeRawBufferPointer, rows: Int, width: Int) throws {
+    /// `rows` rows of `width` float16 values at `bytes`, inside the mapped
+    /// `file`, read from it as needed but for those from `keptFrom` on.
+    init(in file: MappedFile, bytes: UnsafeRawBufferPointer, rows: Int, width: Int, keptFrom: Int) throws {
         let start = UnsafeRawPointer(bytes.baseAddress!), mapped = UnsafeRawPointer(file.bytes.baseAddress!)
         precondition(bytes.count == 2 * rows * width && start >= mapped && start + bytes.count <= mapped + file.bytes.count,
                      "float16 rows inside the mapped file")
@@ -34,49 +33,41 @@ final class HalfRows: @unchecked Sendable {
         }
         self.file = (descriptor, start - mapped, file.path)
         (self.rows, self.width) = (rows, width)
-        memory = HalfBuffer(count: 0)
-        firstInMemory = rows
+        firstKept = min(max(keptFrom, 0), rows)
+        kept = HalfBuffer(count: (rows - firstKept) * width)
+        UnsafeMutableRawPointer(kept.pointer).copyMemory(from: start + 2 * firstKept * width, byteCount: kept.bytes)
     }
 
     init(copy: HalfBuffer, width: Int) {
         (rows, self.width) = (copy.count / width, width)
         file = nil
-        memory = copy
-        firstInMemory = 0
+        kept = copy
+        firstKept = 0
     }
 
     deinit { if let file { close(file.descriptor) } }
 
-    /// Keeps rows from `first` on in memory. Called while the model loads.
-    func keepInMemory(from first: Int) {
-        guard first < firstInMemory else { return }
-        let kept = HalfBuffer(count: (rows - first) * width)
-        read(first..<rows, into: kept.pointer)
-        memory = kept
-        firstInMemory = first
-    }
-
     /// Calls `body` with runs of `range` that lie together, and where each
-    /// run's first row is: the rows in memory as one run, each row read from
-    /// the file as its own.
+    /// run's first row is, valid only inside `body`: the kept rows as one
+    /// run, each row read from the file as its own.
     func runs(_ range: Range<Int>, _ body: (_ run: Range<Int>, _ first: UnsafeRawPointer) -> Void) {
-        let split = min(max(firstInMemory, range.lowerBound), range.upperBound)
+        let split = min(max(firstKept, range.lowerBound), range.upperBound)
         if split < range.upperBound {
-            body(split..<range.upperBound, UnsafeRawPointer(memory.pointer + (split - firstInMemory) * width))
+            body(split..<range.upperBound, UnsafeRawPointer(kept.pointer + (split - firstKept) * width))
         }
         guard range.lowerBound < split else { return }
         withUnsafeTemporaryAllocation(of: UInt16.self, capacity: width) { row in
             for index in range.lowerBound..<split {
-                read(index..<(index + 1), into: row.baseAddress!)
+                read(index, into: row.baseAddress!)
                 body(index..<(index + 1), UnsafeRawPointer(row.baseAddress!))
             }
         }
     }
 
-    /// Rows `range` from the file, to `target`.
-    private func read(_ range: Range<Int>, into target: UnsafeMutablePointer<UInt16>) {
-        guard let file else { preconditionFailure("a copy's rows are all in memory") }
-        let bytes = 2 * range.count * width, start = file.offset + 2 * range.lowerBound * width
+    /// Row `row` from the file, to `target`.
+    private func read(_ row: Int, into target: UnsafeMutablePointer<UInt16>) {
+        guard let file else { preconditionFailure("a copy's rows are all kept") }
+        let bytes = 2 * width, start = file.offset + row * bytes
         var done = 0
         while done < bytes {
             let count = pread(file.descriptor, UnsafeMutableRawPointer(target) + done, bytes - done, off_t(start + done))
@@ -85,12 +76,12 @@ final class HalfRows: @unchecked Sendable {
             } else if count < 0, errno == EINTR {
                 continue
             } else {
-                let reason = count == 0 ? "it ends before them" : String(cString: strerror(errno))
-                fatalError("\(file.path) changed under the loaded model: cannot read embedding rows \(range): \(reason)")
+                let reason = count == 0 ? "it ends before it" : String(cString: strerror(errno))
+                fatalError("\(file.path) changed under the loaded model: cannot read embedding row \(row): \(reason)")
             }
         }
     }
 
     /// Bytes of memory: the rows kept there.
-    var bytes: Int { memory.bytes }
+    var bytes: Int { kept.bytes }
 }

@@ -17,8 +17,8 @@ final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else {
             throw ModelError(.unreadable, file: path, "cannot open: \(String(cString: strerror(errno)))")
         }
-        var opened = false
-        defer { if !opened { close(fd) } }
+        var kept = false
+        defer { if !kept { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw ModelError(.unreadable, file: path, "not a regular file")
@@ -30,7 +30,7 @@ final class MappedFile: @unchecked Sendable {
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
         descriptor = fd
-        opened = true
+        kept = true
     }
 
     /// Gives back the pages under `range` once a load has made its own copy of

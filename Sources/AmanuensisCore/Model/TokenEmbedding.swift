@@ -56,11 +56,6 @@ enum TokenEmbedding: Sendable {
                                         vocabulary.lowerBound, vocabulary.upperBound, count, 0)
     }
 
-    /// Keeps the float16 rows from `first` on in memory: those every step reads.
-    func keepExactRowsInMemory(from first: Int) {
-        if case .screened(let exact, _) = self { exact.keepInMemory(from: first) }
-    }
-
     /// Bytes of memory of its own (float16 rows left in the model file are not).
     var bytes: Int {
         switch self {

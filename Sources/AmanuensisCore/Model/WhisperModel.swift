@@ -28,19 +28,19 @@ public final class WhisperModel: Sendable {
         guard file.specName == "WhisperSpec" else {
             throw ModelError(.unsupported, file: binary.path, "spec '\(file.specName)' is not a Whisper model")
         }
-        weights = try WhisperWeights(file: file, computeType: self.computeType)
-        dimensions = weights.dimensions
-
         let tokens = try Self.loadVocabulary(directory)
-        guard tokens.count == dimensions.vocabularySize else {
-            throw ModelError(.malformed, file: directory.appendingPathComponent("vocabulary.txt").path,
-                             "\(tokens.count) tokens, but the embedding has \(dimensions.vocabularySize) rows")
-        }
         let tokenizerJSON = directory.appendingPathComponent("tokenizer.json")
         tokenizer = try Tokenizer(
             tokens: tokens,
             tokenizerJSON: FileManager.default.fileExists(atPath: tokenizerJSON.path) ? tokenizerJSON : nil,
             file: directory.path)
+        weights = try WhisperWeights(file: file, computeType: self.computeType,
+                                     exactRowsKeptFrom: VocabularyScreen.approximateEntries(tokenizer.special))
+        dimensions = weights.dimensions
+        guard tokens.count == dimensions.vocabularySize else {
+            throw ModelError(.malformed, file: directory.appendingPathComponent("vocabulary.txt").path,
+                             "\(tokens.count) tokens, but the embedding has \(dimensions.vocabularySize) rows")
+        }
         let configurationFile = directory.appendingPathComponent("config.json")
         configuration = try ModelConfiguration.load(configurationFile, vocabularySize: tokens.count)
         if tokenizer.special.isMultilingual {
@@ -61,7 +61,6 @@ public final class WhisperModel: Sendable {
         guard Set(alignmentHeads).count == alignmentHeads.count else {
             throw ModelError(.malformed, file: configurationFile.path, "alignment_heads names a head twice")
         }
-        weights.embedding.keepExactRowsInMemory(from: VocabularyScreen.approximateEntries(of: self))
     }
 
     /// The model's name: its directory's.

@@ -109,7 +109,9 @@ struct WhisperWeights: Sendable {
     let decoderLayers: [DecoderLayer]
     let decoderNorm: LayerNorm
 
-    init(file: CTranslate2File, computeType: ComputeType) throws {
+    /// `exactRowsKeptFrom`: where a screened embedding's rows that every
+    /// step reads begin (`VocabularyScreen.approximateEntries`).
+    init(file: CTranslate2File, computeType: ComputeType, exactRowsKeptFrom: Int) throws {
         let reader = TensorReader(file: file)
         let conv1Shape = try reader.shape("encoder/conv1/weight", rank: 3)
         let width = conv1Shape[0]
@@ -173,8 +175,7 @@ struct WhisperWeights: Sendable {
         let embeddingName = "decoder/embeddings/weight"
         embedding = switch computeType.embedding {
         case .float32:
-            .screened(try reader.halfRows(embeddingName, rows: d.vocabularySize, columns: width),
-                      try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
+            try reader.screenedEmbedding(embeddingName, rows: d.vocabularySize, columns: width, keptFrom: exactRowsKeptFrom)
         case .int8: .int8(try reader.int8Rows(embeddingName, rows: d.vocabularySize, columns: width))
         }
         decoderPositions = try reader.tensor("decoder/position_encodings/encodings", shape: [textPositions, width])
@@ -269,14 +270,22 @@ private struct TensorReader {
         try convert(variable(name, shape: expected))
     }
 
-    /// `[rows, columns]` in float16, read from the file as needed where it
-    /// stores float16 (`HalfRows`); converted to a copy where it does not.
-    func halfRows(_ name: String, rows: Int, columns: Int) throws -> HalfRows {
+    /// A screened embedding (`TokenEmbedding.screened`), `[rows, columns]`:
+    /// its float16 rows, read from the file as a step needs them but for
+    /// those from `kept` on, and its int8 rows quantized from those float16
+    /// values, so that each is within half its scale of the row the screen
+    /// bounds it by. A file that stores another type gives one float16 copy
+    /// for both.
+    func screenedEmbedding(_ name: String, rows: Int, columns: Int, keptFrom kept: Int) throws -> TokenEmbedding {
         let variable = try variable(name, shape: [rows, columns])
         guard variable.type == .float16 else {
-            return HalfRows(copy: HalfBuffer(converting: try convert(variable)), width: columns)
+            let copy = HalfBuffer(converting: try convert(variable))
+            return .screened(HalfRows(copy: copy, width: columns),
+                             Int8Rows(quantizingHalf: copy.pointer, rows: rows, columns: columns))
         }
-        return try HalfRows(in: file.file, bytes: variable.data, rows: rows, width: columns)
+        defer { file.release(variable) }
+        return .screened(try HalfRows(in: file.file, bytes: variable.data, rows: rows, width: columns, keptFrom: kept),
+                         Int8Rows(quantizingHalf: variable.data.baseAddress!, rows: rows, columns: columns))
     }
 
     /// `[rows, columns]` in int8 with a scale a row, quantized from the file's
