@@ -55,15 +55,9 @@ public struct LocalAgreement {
     public let forceAfter: Double
     /// Where the buffer starts.
     public private(set) var bufferStart: Double = 0
-    /// Committed text before the buffer, timestamps included: the last
-    /// `previousTokens`.
+    /// Committed text before the buffer, timestamps included (the last
+    /// 223 tokens are all a prompt can hold).
     private var previous: [Int] = []
-    /// How much committed text before the buffer conditions a pass: about
-    /// the 200 characters whisper_streaming gives its prompt, not the 223
-    /// tokens a file's windows are given. Every pass, and the final one, decodes
-    /// its prompt again; after minutes of dictation 223 tokens were most of
-    /// the final pass's decoder (Docs/measurements.md, "Live dictation").
-    static let previousTokens = 64
     private var pieces: [Piece] = []
     /// The latest pass's text after the committed text, to agree with.
     private var pending: [Int] = []
@@ -273,7 +267,7 @@ public struct LocalAgreement {
         // The latest pass begins with the committed text, the dropped pieces first.
         let count = dropped.reduce(0) { $0 + $1.tokens.count }
         if let tokens = latest?.tokens.count, tokens >= count { latest!.dropFirst(count, seconds: seconds) } else { latest = nil }
-        previous = Array(previous.suffix(Self.previousTokens))
+        previous = Array(previous.suffix(223))
         pieces.removeFirst(cut + 1)
         for index in pieces.indices {
             pieces[index].start -= seconds

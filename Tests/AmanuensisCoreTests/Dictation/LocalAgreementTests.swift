@@ -12,9 +12,7 @@ import Testing
     init() throws { tokenizer = try SharedModels.tinyEnglish.get().tokenizer }
 
     /// A pass as the transcriber returns it: segments of (start, end, text), times from the buffer's start.
-    func pass(_ segments: (Double, Double, String)...) throws -> [Segment] { try pass(segments) }
-
-    func pass(_ segments: [(Double, Double, String)]) throws -> [Segment] {
+    func pass(_ segments: (Double, Double, String)...) throws -> [Segment] {
         let begin = tokenizer.special.timestampBegin
         return try segments.map { start, end, text in
             Segment(start: start, end: end, text: text,
@@ -134,24 +132,6 @@ import Testing
         // The segment still in the buffer is forced from the buffer's new start.
         #expect(continuation.prefix.first == tokenizer.special.timestampBegin)
         #expect(tokenizer.decode(continuation.prefix) == " ask not")
-    }
-
-    /// Every pass decodes its prompt again: the last of the dropped text
-    /// conditions it, not all that a file's window would be given.
-    @Test func onlyTheLastOfTheDroppedTextConditionsAPass() throws {
-        var agreement = LocalAgreement(tokenizer: tokenizer, trimAfter: 5)
-        let ordinals = ["first", "second", "third", "fourth", "fifth", "sixth"]
-        let sentences = ordinals.indices.map {
-            (Double(3 * $0), Double(3 * $0 + 3), " The \(ordinals[$0]) sentence asks not what your country can do for you.")
-        }
-        let speech = try pass(sentences + [(18, 20, " And so")])
-        _ = agreement.absorb(speech, wholeBuffer: 20)
-        _ = agreement.absorb(speech, wholeBuffer: 20.5)
-        // The sixth sentence's last word waits for the next pass, so five leave the buffer.
-        #expect(agreement.bufferStart == 15)
-        let previous = agreement.continuation.previous
-        #expect(previous.count == LocalAgreement.previousTokens)
-        #expect(tokenizer.decode(previous).hasSuffix(sentences[4].2))
     }
 
     @Test func longSilenceWithNothingPendingIsDroppedButTheLastSecond() throws {
