@@ -88,8 +88,8 @@ AM_F32_TO_F16(avx2, AM_AVX2, 8)
 AM_F32_TO_F16(avx512, AM_AVX512, 16)
 
 /* And back, exactly (F16C's or AVX-512's vcvtph2ps): a prompt's products
- * widen the decoder's float16 weights, 8.3 million values for tiny.en, at
- * every prompt. */
+ * widen the decoder's float16 weights (float32 and int8_encoder), 8.3
+ * million values for tiny.en, at every prompt. */
 #define AM_F16_TO_F32(suffix, target, LANES)                                                            \
     target void am_f16_to_f32_##suffix(const void *src, float *dst, size_t count) {                      \
         const unsigned char *bytes = src;                                                                \

@@ -1,4 +1,4 @@
-/// The arithmetic a model is loaded for (weights are converted once, to it).
+/// The arithmetic a model is loaded for (its weights are converted for it at load).
 ///
 /// There is no `bfloat16`: Debian 12's oneDNN 2.6 ran bf16 products slower
 /// than float32 on a CPU with AVX512-BF16 but no AMX, so offering it there
@@ -11,11 +11,14 @@ public enum ComputeType: String, CaseIterable, Sendable {
     /// int8 does: a few words change, as they do between its float32 and int8.
     case int8
     /// Every layer's products as in int8, the vocabulary projection as in
-    /// float32, which chooses float16's tokens (`VocabularyScreen`): int8's
-    /// speed but for the int8 embedding's bytes, and faster-whisper float32's
-    /// text on more clips than int8 (CorpusAgreementTests).
+    /// float32, which chooses float16's tokens (`VocabularyScreen`): nearly
+    /// int8's speed (a step also reads the few float16 rows the screen
+    /// settles), and faster-whisper float32's text on more clips than int8
+    /// (CorpusAgreementTests).
     case int8Layers = "int8_layers"
-    /// The encoder's products in int8, the decoder as in float32.
+    /// The encoder's products in int8, the decoder as in float32: the
+    /// default before int8_layers, which kept the same clips' text and
+    /// halved the decoder's layer reads; kept for configurations that name it.
     case int8Encoder = "int8_encoder"
     /// The fastest of these whose accuracy holds on this CPU (`resolved`).
     case auto

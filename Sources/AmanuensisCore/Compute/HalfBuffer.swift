@@ -2,8 +2,8 @@ import AmanuensisKernels
 
 /// A fixed-size, 64-byte-aligned block of IEEE half floats that owns its
 /// memory: values that are read far more than they are used for arithmetic
-/// (the 51 864-row embedding, the cross-attention keys and values every
-/// decoding step reads) at half the size of float32.
+/// (the decoder's layers, the cross-attention keys and values every decoding
+/// step reads) at half the size of float32.
 ///
 /// Unchecked Sendable, as `FloatBuffer`: the model's are written once at load
 /// and then only read; a stream's are used by one thread at a time.

@@ -1,8 +1,8 @@
 import AmanuensisKernels
 
 /// A weight matrix in int8 with one scale a row, w ≈ q · scale (symmetric,
-/// scale = max|row| / 127), as the int8 compute type keeps its weights: a
-/// quarter of float32's bytes where reading them is the cost.
+/// scale = max|row| / 127), as the int8 types keep their weights: a quarter
+/// of float32's bytes where reading them is the cost.
 ///
 /// Unchecked Sendable: it owns raw memory, written once while the model
 /// loads and only read after, by every stream.

@@ -19,8 +19,8 @@ extension Linear {
             am_broadcast_row_f32(bias.pointer, y, rows, outputs)
         }
         // A decoding step has a row or a few, a prompt some dozens: then the
-        // cost is reading the weights, so the smaller row table serves it,
-        // its outputs shared out over the calling thread's team.
+        // cost is reading the weights, so the row kernel reads them as they
+        // are, its outputs shared out over the calling thread's team.
         if rows <= Self.rowTableRows {
             CPUKernels.parallelRows(outputs) { _, share in
                 for first in stride(from: 0, to: rows, by: CPUKernels.dotRowsX) {

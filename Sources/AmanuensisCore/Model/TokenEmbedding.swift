@@ -4,15 +4,15 @@ import AmanuensisKernels
 /// step: one row as each token's input, and all of it, tied, as the output
 /// projection, the read that dominates a decoding step.
 ///
-/// The float32 decoder reads it in float16, as models ship it, beside an int8
-/// copy (`screened`): a step projects through the int8 rows, whose error is
-/// bounded, and the entries that can still be chosen are projected again
-/// from float16 (`VocabularyScreen`), so greedy and beam search choose
-/// float16's tokens for half the bytes read. The float16 text rows are read
-/// from the model file as needed (`HalfRows`), since a step reads few. The int8
-/// decoder keeps int8 rows with a scale each, as CTranslate2 keeps it for
-/// both uses (Docs/whisper-reference.md §1.3), and no float16 rows beside
-/// them.
+/// Every compute type but int8 reads it in float16, as models ship it,
+/// beside an int8 copy (`screened`, `ComputeType.embedding`): a step projects
+/// through the int8 rows, whose error is bounded, and the entries that can
+/// still be chosen are projected again from float16 (`VocabularyScreen`), so
+/// greedy and beam search choose float16's tokens for half the bytes read.
+/// The float16 text rows are read from the model file as needed
+/// (`HalfRows`), since a step reads few. The int8 type keeps int8 rows with
+/// a scale each, as CTranslate2 keeps it for both uses
+/// (Docs/whisper-reference.md §1.3), and no float16 rows beside them.
 enum TokenEmbedding: Sendable {
     case int8(Int8Rows)
     case screened(HalfRows, Int8Rows)

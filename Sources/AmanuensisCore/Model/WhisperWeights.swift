@@ -24,19 +24,19 @@ struct Linear: Sendable {
 }
 
 /// A weight matrix as the decoder reads it: float16, or int8 with a scale a
-/// row for the int8 compute type, half the bytes again, as CTranslate2
-/// keeps its decoder's products for every row count.
+/// row for the int8 types, half the bytes again, as CTranslate2's int8
+/// keeps its decoder's products (Docs/whisper-reference.md §1.3).
 enum RowTable: Sendable {
     case half(HalfBuffer)
     case int8(Int8Rows)
 
-    /// Rows `rows` of `[rows, columns]` in float32, to `target`.
-    func widen(_ rows: Range<Int>, columns: Int, into target: UnsafeMutablePointer<Float>) {
+    /// Rows `range` of the table, `columns` wide, in float32, to `target`.
+    func widen(_ range: Range<Int>, columns: Int, into target: UnsafeMutablePointer<Float>) {
         switch self {
         case .half(let table):
-            CPUKernels.selected.f16_to_f32(table.pointer + rows.lowerBound * columns, target, rows.count * columns)
+            CPUKernels.selected.f16_to_f32(table.pointer + range.lowerBound * columns, target, range.count * columns)
         case .int8(let table):
-            table.widen(rows, into: target)
+            table.widen(range, into: target)
         }
     }
 
@@ -88,12 +88,12 @@ struct DecoderLayer: Sendable {
     var linears: [Linear] { [selfQueryKeyValue, selfAttentionOutput, crossQuery, crossAttentionOutput, feedForwardIn, feedForwardOut] }
 }
 
-/// Every weight of a Whisper model, converted once at load from whatever the
-/// file stores (float16, bfloat16, float32, or int8/int16 with scales), with
-/// every shape checked against the model's dimensions: the encoder's products
-/// in the chosen compute type (the decoder's cross-attention keys and
-/// values, computed once a window, in float32), the rest of the decoder's in
-/// float16 and as row tables (`RowTable`).
+/// Every weight of a Whisper model, converted at load from whatever the file
+/// stores (float16, bfloat16, float32, or int8/int16 with scales), with every
+/// shape checked against the model's dimensions: the encoder's products in
+/// the chosen compute type (the decoder's cross-attention keys and values,
+/// computed once a window, in float32), the decoder's layers as row tables
+/// in float16 or int8 (`RowTable`), its embedding as `TokenEmbedding` says.
 struct WhisperWeights: Sendable {
     let dimensions: WhisperDimensions
     /// The convolutions as products over im2col rows `[inputs·3]` (in-channel

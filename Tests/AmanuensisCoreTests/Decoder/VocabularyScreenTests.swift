@@ -1,9 +1,10 @@
 @testable import AmanuensisCore
+import AmanuensisKernels
 import Foundation
 import TestSupport
 import Testing
 
-/// The float32 decoder projects the text tokens through int8 rows; once a
+/// A screened embedding projects the text tokens through int8 rows; once a
 /// search settles a row, its largest entries are float16's, ranked as
 /// float16's are, and every other entry is within its bound of float16's.
 @Suite struct VocabularyScreenTests {
@@ -15,9 +16,30 @@ import Testing
     /// projected, as settled for its `top` largest, and wholly from float16.
     @Test(arguments: [1, 6])
     func settledLogitsRankTheirLargestAsFloat16Does(top: Int) throws {
-        let model = try SharedModels.tinyEnglish.get()
+        try Self.expectSettledRowsRankAsFloat16Does(try SharedModels.tinyEnglish.get(), top: top)
+    }
+
+    /// A file may store the embedding in float32: the screen's int8 rows
+    /// are then quantized from the same float16 values its exact rows hold,
+    /// so the bounds hold as they do for the float16 file.
+    @Test func anEmbeddingStoredInFloat32IsScreenedAsFloat16Is() throws {
+        let file = try CTranslate2File(path: TestPaths.model("tiny.en").appendingPathComponent("model.bin").path)
+        var variables = file.variables
+        let stored = try #require(variables["decoder/embeddings/weight"])
+        var wide = [Float](repeating: 0, count: stored.elementCount)
+        am_f16_to_f32(stored.data.baseAddress, &wide, wide.count)
+        let contents = wide.withUnsafeBytes { bytes in
+            variables[stored.name] = .init(name: stored.name, shape: stored.shape, type: .float32, data: bytes)
+            return CTranslate2Writer.serialize(variables.values.filter { $0.name != "decoder/projection/weight" })
+        }
+        let directory = try ModelLoadingTests.modelDirectory(modelBin: contents)
+        try Self.expectSettledRowsRankAsFloat16Does(try WhisperModel(directory: directory.url), top: 1)
+        withExtendedLifetime(file) {}
+    }
+
+    static func expectSettledRowsRankAsFloat16Does(_ model: WhisperModel, top: Int) throws {
         let search = try NetworkStageTests.greedySearch(model)
-        let screen = try #require(search.state.screen, "the float32 decoder's embedding is screened")
+        let screen = try #require(search.state.screen, "the embedding is screened")
         let vocabulary = model.dimensions.vocabularySize
         let logits = search.state.logits.pointer
         let row = { Array(UnsafeBufferPointer(start: logits, count: vocabulary)) }
