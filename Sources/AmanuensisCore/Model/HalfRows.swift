@@ -14,7 +14,6 @@ import Glibc
 ///
 /// Unchecked Sendable: immutable; a read from the file shares no state.
 final class HalfRows: @unchecked Sendable {
-    let rows: Int
     let width: Int
     private let file: (descriptor: Int32, offset: Int, path: String)?
     private let kept: HalfBuffer
@@ -32,14 +31,14 @@ final class HalfRows: @unchecked Sendable {
             throw ModelError(.unreadable, file: file.path, "cannot keep open: \(String(cString: strerror(errno)))")
         }
         self.file = (descriptor, start - mapped, file.path)
-        (self.rows, self.width) = (rows, width)
+        self.width = width
         firstKept = min(max(keptFrom, 0), rows)
         kept = HalfBuffer(count: (rows - firstKept) * width)
         UnsafeMutableRawPointer(kept.pointer).copyMemory(from: start + 2 * firstKept * width, byteCount: kept.bytes)
     }
 
     init(copy: HalfBuffer, width: Int) {
-        (rows, self.width) = (copy.count / width, width)
+        self.width = width
         file = nil
         kept = copy
         firstKept = 0
@@ -76,7 +75,7 @@ final class HalfRows: @unchecked Sendable {
             } else if count < 0, errno == EINTR {
                 continue
             } else {
-                let reason = count == 0 ? "it ends before it" : String(cString: strerror(errno))
+                let reason = count == 0 ? "the file ends before that row" : String(cString: strerror(errno))
                 fatalError("\(file.path) changed under the loaded model: cannot read embedding row \(row): \(reason)")
             }
         }

@@ -3,7 +3,7 @@ import AmanuensisKernels
 /// y = x·Wᵀ + b, with W stored `[outputs, inputs]` as in PyTorch.
 struct Linear: Sendable {
     /// W as the decoder reads it: float16, exact for the float16 weights
-    /// models ship, or int8 with a scale a row for the int8 compute type.
+    /// models ship, or int8 with a scale a row for the int8 types.
     /// A decoding step's few rows read it as it is; a prompt's many rows
     /// widen it to float32 one product at a time (`apply`), so no float32
     /// copy of the decoder stays resident (33 MB for tiny.en).

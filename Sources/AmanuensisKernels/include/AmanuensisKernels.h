@@ -113,7 +113,7 @@ float am_logsumexp_avx2(const float *, size_t);
 float am_logsumexp_avx512(const float *, size_t);
 
 /* GELU, 0.5 x (1 + erf(x / √2)), in place, with the int8 products' erf
- * (rows.c, within 1.5e-7): the float32 decoder's feed-forward rows. */
+ * (rows.c, within 1.5e-7): the decoder's feed-forward rows. */
 void am_gelu_c(float *, size_t);
 void am_gelu_avx2(float *, size_t);
 void am_gelu_avx512(float *, size_t);

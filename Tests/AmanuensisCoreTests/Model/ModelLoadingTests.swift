@@ -90,9 +90,19 @@ import Testing
 
     @Test func aVocabularyOfTheWrongSizeIsRefused() throws {
         let directory = try Self.modelDirectory(modelBin: try Self.realModelBin())
+        let vocabulary = directory.url.appendingPathComponent("vocabulary.txt")
+        try (String(contentsOf: vocabulary, encoding: .utf8) + "<|one-too-many|>\n").write(to: vocabulary, atomically: true, encoding: .utf8)
+        let error = try #require(throws: ModelError.self) { try WhisperModel(directory: directory.url) }
+        #expect(error.code == .malformed && error.file.hasSuffix("vocabulary.txt"))
+        #expect(error.description.contains("51865 tokens, but the embedding has 51864 rows"), "\(error)")
+    }
+
+    @Test func aVocabularyWithoutWhispersSpecialTokensIsRefused() throws {
+        let directory = try Self.modelDirectory(modelBin: try Self.realModelBin())
         try "a\nb\nc\n".write(to: directory.url.appendingPathComponent("vocabulary.txt"), atomically: true, encoding: .utf8)
-        let error = #expect(throws: ModelError.self) { try WhisperModel(directory: directory.url) }
-        #expect(error?.description.contains("vocabulary") == true)
+        let error = try #require(throws: ModelError.self) { try WhisperModel(directory: directory.url) }
+        #expect(error.code == .malformed)
+        #expect(error.description.contains("the vocabulary has no <|endoftext|> token"), "\(error)")
     }
 }
 
