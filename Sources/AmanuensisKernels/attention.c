@@ -34,6 +34,22 @@ void am_attention_pack(const float *keys, const float *values, size_t stride, si
     for (size_t j = 0; j < count; j++) memcpy(packed_values + j * WIDTH, values + j * stride, WIDTH * sizeof(float));
 }
 
+void am_attention_pack_f16(const void *keys, const void *values, size_t count, float scale, am_f16_to_f32_fn widen,
+                           float *packed) {
+    enum { BLOCK = 32 };
+    const size_t padded = am_attention_padded_keys(count);
+    const char *key_bytes = keys;
+    for (size_t first = 0; first < padded; first += BLOCK) {
+        float block[BLOCK * WIDTH];
+        const size_t valid = first >= count ? 0 : count - first < BLOCK ? count - first : BLOCK;
+        widen(key_bytes + 2 * first * WIDTH, block, valid * WIDTH);
+        memset(block + valid * WIDTH, 0, (BLOCK - valid) * WIDTH * sizeof(float));
+        for (size_t d = 0; d < WIDTH; d++)
+            for (size_t j = 0; j < BLOCK; j++) packed[d * padded + first + j] = scale * block[j * WIDTH + d];
+    }
+    widen(values, packed + WIDTH * padded, count * WIDTH);
+}
+
 /* The register tile both products run on: for r < stored,
  * out[r · out_stride + i] = scale[r] · Σ_k a[r · a_stride + k] · b[k · b_stride + i]
  * over i < 32 and k < depth, from ROWS rows of a (scale NULL: 1). */

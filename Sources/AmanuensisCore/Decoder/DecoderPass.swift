@@ -38,6 +38,9 @@ public final class DecoderPass {
     private let normed: FloatBuffer
     private let projections: FloatBuffer
     private let attention: FloatBuffer
+    /// A few rows' cross-attention scores, `sliceRows` a share; for a
+    /// prompt's rows, a head's packed keys and values and the fused kernel's
+    /// score tile, `packedShareFloats` a share.
     private let scores: FloatBuffer
     private let feedForward: FloatBuffer
     private let finalRows: FloatBuffer
@@ -47,11 +50,13 @@ public final class DecoderPass {
     private let queries: FloatBuffer
     /// Rows of query and score scratch each share of the cross-attention
     /// works on at a time: the scratch of a pass's rows in one slice per
-    /// head, a whole number of the scores kernel's row groups. So any
-    /// prompt, up to the model's 448 tokens, shares its heads over the team,
-    /// and how the rows are sliced does not depend on the team: every row's
-    /// scores, softmax and weighted sum are its own.
+    /// head, a whole number of the scores kernel's row groups, so every
+    /// head can have a share of its own.
     private let sliceRows: Int
+    /// Floats of `scores` one share of a prompt's cross-attention uses, and
+    /// the shares that fit.
+    private let packedShareFloats: Int
+    private let packedShares: Int
     /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
     private let wideWeights: FloatBuffer
 
@@ -71,6 +76,9 @@ public final class DecoderPass {
         sliceRows = rowCapacity / d.heads / CPUKernels.dotRowsX * CPUKernels.dotRowsX
         precondition(sliceRows >= CPUKernels.dotRowsX, "a model of \(d.heads) heads leaves no cross-attention slice a row group")
         scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
+        packedShareFloats = am_attention_packed_floats(d.audioPositions) + Int(AM_ATTENTION_ROWS) * am_attention_padded_keys(d.audioPositions)
+        packedShares = scores.count / packedShareFloats
+        precondition(packedShares >= 1, "a prompt's cross-attention has no room for one head's packed keys and values")
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
         queries = FloatBuffer(count: rowCapacity * d.headWidth)
@@ -215,44 +223,95 @@ public final class DecoderPass {
         }
     }
 
-    /// Attention over the window's float16 keys and values: the scores by
-    /// the kernel that projects to the vocabulary (keys as its rows), the
-    /// output by the weighted sum of value rows. Every sequence of a step
-    /// attends to the same window, so all its rows go together. The heads
-    /// are shared out over the calling thread's team, each share with its
-    /// own slice of the query and score scratch.
+    /// Attention over the window's float16 keys and values, the heads
+    /// shared out over the calling thread's team, each share with scratch of
+    /// its own. Every row's scores, softmax and weighted sum are its own, so
+    /// a row's output depends neither on the team nor on how rows are cut.
+    ///
+    /// A prompt's rows (`teamRows` or more) go through the encoder's fused
+    /// kernel (attention.c) over the head's keys and values widened and
+    /// packed once, a register tile of 12 rows by 32 keys; a step's few rows
+    /// are not worth packing 1500 keys (`slicedHead`). The alignment heads'
+    /// scores, which word timestamps keep, come from the scores kernel
+    /// either way, apart from the logits.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
-        let width = d.width, headWidth = d.headWidth, positions = d.audioPositions, rows = step.rows
-        let scale = 1 / Float(headWidth).squareRoot()
-        let kernels = CPUKernels.selected
-        CPUKernels.parallelRows(d.heads) { share, heads in
-            let queryRows = queries.pointer + share * sliceRows * headWidth
-            let scoreRows = scores.pointer + share * sliceRows * positions
+        let packed = step.rows >= Self.teamRows
+        CPUKernels.parallelRows(d.heads, maximumShares: packed ? packedShares : d.heads) { share, heads in
             for head in heads {
-                let column = head * headWidth
                 let keys = step.state.crossAttention(layer: layer, head: head, values: false)
                 let values = step.state.crossAttention(layer: layer, head: head, values: true)
-                for sliceStart in stride(from: 0, to: rows, by: sliceRows) {
-                    let slice = min(sliceRows, rows - sliceStart)
-                    for row in 0..<slice {
-                        let source = projections.pointer + (firstRow + sliceStart + row) * width + column
-                        for i in 0..<headWidth { queryRows[row * headWidth + i] = source[i] * scale }
+                let alignment = step.alignmentRow.flatMap { row in
+                    step.state.alignmentSlot(layer: layer, head: head).map { slot in
+                        step.state.alignmentScores.pointer + (slot * d.textPositions + row) * d.audioPositions
                     }
-                    for first in stride(from: 0, to: slice, by: CPUKernels.dotRowsX) {
-                        kernels.dot_rows_f16(keys, queryRows + first * headWidth, scoreRows + first * positions,
-                                             min(CPUKernels.dotRowsX, slice - first), headWidth, 0, positions, positions, 0)
+                }
+                if packed {
+                    packedHead(rows: firstRow..<(firstRow + step.rows), head: head, keys: keys, values: values, share: share)
+                    for start in stride(from: 0, to: step.rows, by: sliceRows) {
+                        guard let alignment else { break }
+                        scaledScores(rows: (firstRow + start)..<(firstRow + min(start + sliceRows, step.rows)), head: head,
+                                     keys: keys, share: share, into: alignment + start * d.audioPositions)
                     }
-                    if let alignmentRow = step.alignmentRow, let slot = step.state.alignmentSlot(layer: layer, head: head) {
-                        let target = step.state.alignmentScores.pointer
-                            + (slot * d.textPositions + alignmentRow + sliceStart) * positions
-                        target.update(from: scoreRows, count: slice * positions)
-                    }
-                    kernels.softmax_rows(scoreRows, slice, positions, positions)
-                    kernels.weighted_f16(values, scoreRows, attention.pointer + (firstRow + sliceStart) * width + column,
-                                         slice, positions, headWidth, positions, width)
+                } else {
+                    slicedHead(rows: firstRow..<(firstRow + step.rows), head: head, keys: keys, values: values, share: share,
+                               alignment: alignment)
                 }
             }
+        }
+    }
+
+    /// One head's attention for a prompt's `rows`: a 225-row prompt's
+    /// cross-attention took most of its time in the scores kernel, which sums
+    /// each row's products across a vector.
+    private func packedHead(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
+                            share: Int) {
+        let d = dimensions
+        let column = head * d.headWidth, positions = d.audioPositions
+        let kernels = CPUKernels.selected
+        let packed = scores.pointer + share * packedShareFloats
+        am_attention_pack_f16(keys, values, positions, 1 / Float(d.headWidth).squareRoot(), kernels.f16_to_f32, packed)
+        kernels.attention(projections.pointer + rows.lowerBound * d.width + column, d.width, packed, positions,
+                          rows.count, packed + am_attention_packed_floats(positions),
+                          attention.pointer + rows.lowerBound * d.width + column, d.width)
+    }
+
+    /// One head's attention for a step's `rows`, `sliceRows` at a time: the
+    /// scores by the kernel that projects to the vocabulary (keys as its
+    /// rows), copied to `alignment` if the head is an alignment head, the
+    /// output by the weighted sum of value rows.
+    private func slicedHead(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
+                            share: Int, alignment: UnsafeMutablePointer<Float>?) {
+        let d = dimensions
+        let positions = d.audioPositions
+        let kernels = CPUKernels.selected
+        let scoreRows = scores.pointer + share * sliceRows * positions
+        for start in stride(from: rows.lowerBound, to: rows.upperBound, by: sliceRows) {
+            let slice = start..<min(start + sliceRows, rows.upperBound)
+            scaledScores(rows: slice, head: head, keys: keys, share: share, into: scoreRows)
+            alignment?.advanced(by: (start - rows.lowerBound) * positions).update(from: scoreRows, count: slice.count * positions)
+            kernels.softmax_rows(scoreRows, slice.count, positions, positions)
+            kernels.weighted_f16(values, scoreRows, attention.pointer + start * d.width + head * d.headWidth,
+                                 slice.count, positions, d.headWidth, positions, d.width)
+        }
+    }
+
+    /// The scores of `head` for the pass's `rows` (at most `sliceRows`),
+    /// their queries scaled by 1/√width in the share's query scratch, into
+    /// `out`, a row of every audio position each.
+    private func scaledScores(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, share: Int,
+                              into out: UnsafeMutablePointer<Float>) {
+        let d = dimensions
+        let headWidth = d.headWidth, positions = d.audioPositions
+        let scale = 1 / Float(headWidth).squareRoot()
+        let queryRows = queries.pointer + share * sliceRows * headWidth
+        for (index, row) in rows.enumerated() {
+            let source = projections.pointer + row * d.width + head * headWidth
+            for i in 0..<headWidth { queryRows[index * headWidth + i] = source[i] * scale }
+        }
+        for first in stride(from: 0, to: rows.count, by: CPUKernels.dotRowsX) {
+            CPUKernels.selected.dot_rows_f16(keys, queryRows + first * headWidth, out + first * positions,
+                                             min(CPUKernels.dotRowsX, rows.count - first), headWidth, 0, positions, positions, 0)
         }
     }
 }

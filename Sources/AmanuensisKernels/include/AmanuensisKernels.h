@@ -136,6 +136,10 @@ static inline size_t am_attention_packed_floats(size_t keys) {
 typedef void (*am_attention_pack_fn)(const float *keys, const float *values, size_t stride, size_t count, float scale,
                                      float *packed);
 void am_attention_pack(const float *keys, const float *values, size_t stride, size_t count, float scale, float *packed);
+/* The same packing from one head's float16 keys and values, `[count, width]`
+ * each (the decoder's cross-attention), widened by `widen`. */
+void am_attention_pack_f16(const void *keys, const void *values, size_t count, float scale, am_f16_to_f32_fn widen,
+                           float *packed);
 typedef void (*am_attention_fn)(const float *q, size_t q_stride, const float *packed, size_t keys, size_t rows,
                                 float *scores, float *out, size_t out_stride);
 void am_attention_c(const float *, size_t, const float *, size_t, size_t, float *, float *, size_t);

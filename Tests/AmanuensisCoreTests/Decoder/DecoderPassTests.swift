@@ -49,9 +49,9 @@ import Testing
     }
 
     /// A lone stream's prompt runs its layers on the team: the rows of the
-    /// row table (23), of the GEMM (80) and of a prompt whose cross-attention
-    /// takes its scratch in slices (300) give the logits of one thread, bit
-    /// for bit, so a transcript does not depend on the daemon's load.
+    /// row table (23), of the GEMM (80) and of the longest prompts (300) give
+    /// the logits of one thread, bit for bit, so a transcript does not
+    /// depend on the daemon's load.
     @Test(arguments: [23, 80, 300])
     func aPromptOnTheTeamGivesTheLogitsOfOneThread(rows: Int) throws {
         let model = try SharedModels.tinyEnglish.get()
@@ -64,6 +64,56 @@ import Testing
             state.storeCrossAttention(of: encoder)
             pass.run(CollectionOfOne(DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0,
                                                  logitRows: [rows - 1], threads: threads)), threads: threads)
+            return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
+        }
+        #expect(logits[0] == logits[1])
+    }
+
+    /// A prompt's cross-attention runs the fused kernel, a step's few rows
+    /// the scores kernel: the prompt's tokens run a few at a time give the
+    /// same logits and keep the same alignment-head scores (word
+    /// timestamps'), to float32's rounding.
+    @Test func aPromptGivesWhatItsTokensRunAFewAtATimeGive() throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let encoder = try NetworkStageTests.encode(model)
+        let d = model.dimensions
+        let start = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
+        let prompt = start + (0..<37).map { 300 + 7 * $0 }
+        let pass = DecoderPass(model: model)
+        let runs = [prompt.count, DecoderPass.teamRows - 1].map { stepRows in
+            let state = DecoderState(model: model, maximumSequences: 1, alignmentHeads: model.alignmentHeads)
+            state.storeCrossAttention(of: encoder)
+            for first in stride(from: 0, to: prompt.count, by: stepRows) {
+                let tokens = Array(prompt[first..<min(first + stepRows, prompt.count)])
+                var step = DecoderStep(state: state, tokens: tokens, sequences: 1, position: first,
+                                       logitRows: [tokens.count - 1], threads: 1)
+                step.alignmentRow = first
+                pass.run(CollectionOfOne(step), threads: 1)
+            }
+            return (logits: Array(UnsafeBufferPointer(start: state.logits.pointer, count: d.vocabularySize)),
+                    scores: Array(UnsafeBufferPointer(start: state.alignmentScores.pointer, count: prompt.count * d.audioPositions)))
+        }
+        let logits = zip(runs[0].logits, runs[1].logits).map { abs($0 - $1) }.max()!
+        let scores = zip(runs[0].scores, runs[1].scores).map { abs($0 - $1) }.max()!
+        #expect(!model.alignmentHeads.isEmpty && runs[0].scores.contains { $0 != 0 }, "no alignment scores were kept")
+        #expect(logits <= 1e-3 && scores <= 1e-3, "logits differ by \(logits), alignment scores by \(scores)")
+    }
+
+    /// Keeping the alignment heads' scores leaves a prompt's logits alone,
+    /// bit for bit: a word's probability is read from the text's logits.
+    @Test func keepingAlignmentScoresLeavesAPromptsLogitsAlone() throws {
+        let model = try SharedModels.tinyEnglish.get()
+        let encoder = try NetworkStageTests.encode(model)
+        let start = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
+        let prompt = start + (0..<40).map { 300 + 7 * $0 }
+        let pass = DecoderPass(model: model)
+        let logits = [nil, 0].map { (alignmentRow: Int?) in
+            let state = DecoderState(model: model, maximumSequences: 1, alignmentHeads: model.alignmentHeads)
+            state.storeCrossAttention(of: encoder)
+            var step = DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0, logitRows: [prompt.count - 1],
+                                   threads: 2)
+            step.alignmentRow = alignmentRow
+            pass.run(CollectionOfOne(step), threads: 2)
             return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
         }
         #expect(logits[0] == logits[1])

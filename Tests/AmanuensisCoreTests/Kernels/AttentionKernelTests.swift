@@ -2,9 +2,11 @@ import AmanuensisKernels
 import Foundation
 import Testing
 
-/// The encoder's fused attention computes softmax(q·Kᵀ/√d)·V, in every
+/// The fused attention computes softmax(q·Kᵀ/√d)·V, in every
 /// instruction-set variant, reading one head's columns of a fused Q|K|V
-/// buffer and writing one head's columns of the output.
+/// buffer and writing one head's columns of the output: the encoder's
+/// self-attention, and a prompt's cross-attention over float16 keys and
+/// values.
 @Suite struct AttentionKernelTests {
     /// Row counts below, at and past a tile (12 rows on AVX-512, 2 on AVX2),
     /// key counts with and without padding, and the encoder's own 1500.
@@ -28,6 +30,23 @@ import Testing
                 table.attention(qkv + Self.column, Self.stride, packed, keys, rows, &scores, out + Self.column, Self.outStride)
             }
             Self.check(out, against: expected, rows: rows, keys: keys, within: 1e-5, String(cString: table.isa))
+        }
+    }
+
+    /// A prompt's cross-attention packs one head's float16 keys and values
+    /// `[count, width]`: the packing is that of the same values widened, with
+    /// every variant's widening.
+    @Test(arguments: [5, 37, 1_500])
+    func float16KeysAndValuesPackAsTheirFloats(keys: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let keyHalves = (0..<(keys * Self.width)).map { _ in Float16(Float.random(in: -3...3, using: &generator)) }
+        let valueHalves = (0..<(keys * Self.width)).map { _ in Float16(Float.random(in: -3...3, using: &generator)) }
+        var expected = [Float](repeating: .nan, count: am_attention_packed_floats(keys))
+        am_attention_pack(keyHalves.map(Float.init), valueHalves.map(Float.init), Self.width, keys, Self.scale, &expected)
+        for table in KernelTables.runnable {
+            var packed = [Float](repeating: .nan, count: am_attention_packed_floats(keys))
+            am_attention_pack_f16(keyHalves, valueHalves, keys, Self.scale, table.f16_to_f32, &packed)
+            #expect(packed.elementsEqual(expected, by: { $0.bitPattern == $1.bitPattern }), "\(String(cString: table.isa))")
         }
     }
 
