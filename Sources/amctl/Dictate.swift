@@ -8,6 +8,7 @@ import Glibc
 extension AmCtl {
     struct Dictate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dictate",
             abstract: "Live dictation: text while you speak, the rest a moment after you stop.",
             discussion: """
                 Reads raw PCM from standard input as it arrives (for example from arecord) and \

@@ -4,7 +4,7 @@ import ArgumentParser
 
 extension AmCtl {
     struct Ping: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check that the daemon answers, and how fast.")
+        static let configuration = CommandConfiguration(commandName: "ping", abstract: "Check that the daemon answers, and how fast.")
 
         @OptionGroup var connection: ConnectionOptions
 

@@ -6,6 +6,7 @@ import Glibc
 extension AmCtl {
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Show per-stage latency statistics: count, mean, p50, p95, p99 and max, since start and over the last 5 minutes, per request and per second of audio.")
 
         @OptionGroup var connection: ConnectionOptions

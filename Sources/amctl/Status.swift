@@ -4,7 +4,7 @@ import ArgumentParser
 
 extension AmCtl {
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the daemon's model, load and memory.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the daemon's model, load and memory.")
 
         @OptionGroup var connection: ConnectionOptions
 

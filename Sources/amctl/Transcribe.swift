@@ -7,6 +7,7 @@ import Glibc
 extension AmCtl {
     struct Transcribe: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "transcribe",
             abstract: "Transcribe audio files, or raw PCM from standard input.",
             discussion: """
                 Each file is opened here and its descriptor passed to the daemon, so the daemon \
