@@ -1,5 +1,6 @@
 /*
- * The encoder's self-attention, one head at a time, fused: for a tile of
+ * The encoder's self-attention, and the decoder's cross-attention over a
+ * prompt's rows (DecoderPass), one head at a time, fused: for a tile of
  * query rows, the scores against every key, their softmax and the weighted
  * sum of the values, before the next tile. A tile's scores (a few rows of
  * 1500) stay in the core's caches between the three steps, and the softmax
@@ -41,7 +42,7 @@ void am_attention_pack_f16(const void *keys, const void *values, size_t count, f
     const char *key_bytes = keys;
     for (size_t first = 0; first < padded; first += BLOCK) {
         float block[BLOCK * WIDTH];
-        const size_t valid = first >= count ? 0 : count - first < BLOCK ? count - first : BLOCK;
+        const size_t valid = count - first < BLOCK ? count - first : BLOCK;
         widen(key_bytes + 2 * first * WIDTH, block, valid * WIDTH);
         memset(block + valid * WIDTH, 0, (BLOCK - valid) * WIDTH * sizeof(float));
         for (size_t d = 0; d < WIDTH; d++)

@@ -38,9 +38,10 @@ public final class DecoderPass {
     private let normed: FloatBuffer
     private let projections: FloatBuffer
     private let attention: FloatBuffer
-    /// A few rows' cross-attention scores, `sliceRows` a share; for a
-    /// prompt's rows, a head's packed keys and values and the fused kernel's
-    /// score tile, `packedShareFloats` a share.
+    /// Each share's cross-attention scratch: a few rows' scores,
+    /// `sliceRows` of them, or for a step of `teamRows` rows or more, a
+    /// head's packed keys and values and the fused kernel's score tile,
+    /// `packedShareFloats`.
     private let scores: FloatBuffer
     private let feedForward: FloatBuffer
     private let finalRows: FloatBuffer
@@ -51,12 +52,16 @@ public final class DecoderPass {
     /// Rows of query and score scratch each share of the cross-attention
     /// works on at a time: the scratch of a pass's rows in one slice per
     /// head, a whole number of the scores kernel's row groups, so every
-    /// head can have a share of its own.
+    /// head can have a share of its own. Every Whisper model's is at least
+    /// `teamRows`, so a few-row step is one slice; the alignment scores of
+    /// a longer step are kept a slice at a time.
     private let sliceRows: Int
-    /// Floats of `scores` one share of a prompt's cross-attention uses, and
-    /// the shares that fit.
+    /// Floats of `scores` a share of the fused cross-attention uses, and
+    /// the shares that fit: one a head, or a thread where there are fewer.
     private let packedShareFloats: Int
     private let packedShares: Int
+    /// 1/√(head width), the attention's scale.
+    private let crossScale: Float
     /// The largest layer product's weights in float32, for a prompt's rows (`Linear.apply`).
     private let wideWeights: FloatBuffer
 
@@ -71,14 +76,16 @@ public final class DecoderPass {
         normed = FloatBuffer(count: rowCapacity * d.width)
         projections = FloatBuffer(count: rowCapacity * 3 * d.width)
         attention = FloatBuffer(count: rowCapacity * d.width)
-        // Attention runs one step at a time, so one step's scores suffice,
-        // shared out by heads, `sliceRows` rows a share at a time.
+        // Attention runs one step at a time, so one step's scratch suffices,
+        // shared out by heads: `sliceRows` rows of scores a share, or one
+        // head's packed keys and values.
         sliceRows = rowCapacity / d.heads / CPUKernels.dotRowsX * CPUKernels.dotRowsX
         precondition(sliceRows >= CPUKernels.dotRowsX, "a model of \(d.heads) heads leaves no cross-attention slice a row group")
-        scores = FloatBuffer(count: rowCapacity * max(d.audioPositions, d.textPositions))
         packedShareFloats = am_attention_packed_floats(d.audioPositions) + Int(AM_ATTENTION_ROWS) * am_attention_padded_keys(d.audioPositions)
+        scores = FloatBuffer(count: max(rowCapacity * max(d.audioPositions, d.textPositions),
+                                        min(d.heads, ComputeThreads.available) * packedShareFloats))
         packedShares = scores.count / packedShareFloats
-        precondition(packedShares >= 1, "a prompt's cross-attention has no room for one head's packed keys and values")
+        crossScale = 1 / Float(d.headWidth).squareRoot()
         feedForward = FloatBuffer(count: rowCapacity * d.feedForward)
         finalRows = FloatBuffer(count: rowCapacity * d.width)
         queries = FloatBuffer(count: rowCapacity * d.headWidth)
@@ -225,17 +232,18 @@ public final class DecoderPass {
 
     /// Attention over the window's float16 keys and values, the heads
     /// shared out over the calling thread's team, each share with scratch of
-    /// its own. Every row's scores, softmax and weighted sum are its own, so
-    /// a row's output depends neither on the team nor on how rows are cut.
+    /// its own. A row's output does not depend on the team: its scores,
+    /// softmax and weighted sum are its own, and the path its step's row
+    /// count chooses is the same whatever the team.
     ///
-    /// A prompt's rows (`teamRows` or more) go through the encoder's fused
-    /// kernel (attention.c) over the head's keys and values widened and
-    /// packed once, a register tile of 12 rows by 32 keys; a step's few rows
-    /// are not worth packing 1500 keys (`slicedHead`). The alignment heads'
-    /// scores, which word timestamps keep, come from the scores kernel
-    /// either way, apart from the logits.
+    /// A step of `teamRows` rows or more (a prompt, a wide search) goes
+    /// through the fused kernel (`packedHead`), whose packing pays off per
+    /// row; fewer rows are not worth packing 1500 keys (`slicedHead`). The
+    /// alignment heads' scores, which word timestamps keep, come from the
+    /// scores kernel either way, apart from the attention's output.
     private func crossAttention(_ step: DecoderStep, firstRow: Int, layer: Int) {
         let d = dimensions
+        let rows = firstRow..<(firstRow + step.rows)
         let packed = step.rows >= Self.teamRows
         CPUKernels.parallelRows(d.heads, maximumShares: packed ? packedShares : d.heads) { share, heads in
             for head in heads {
@@ -246,38 +254,41 @@ public final class DecoderPass {
                         step.state.alignmentScores.pointer + (slot * d.textPositions + row) * d.audioPositions
                     }
                 }
-                if packed {
-                    packedHead(rows: firstRow..<(firstRow + step.rows), head: head, keys: keys, values: values, share: share)
-                    for start in stride(from: 0, to: step.rows, by: sliceRows) {
-                        guard let alignment else { break }
-                        scaledScores(rows: (firstRow + start)..<(firstRow + min(start + sliceRows, step.rows)), head: head,
-                                     keys: keys, share: share, into: alignment + start * d.audioPositions)
+                guard packed else {
+                    slicedHead(rows: rows, head: head, keys: keys, values: values, share: share, alignment: alignment)
+                    continue
+                }
+                packedHead(rows: rows, head: head, keys: keys, values: values, share: share)
+                if let alignment {
+                    for start in stride(from: rows.lowerBound, to: rows.upperBound, by: sliceRows) {
+                        scaledScores(rows: start..<min(start + sliceRows, rows.upperBound), head: head, keys: keys,
+                                     share: share, into: alignment + (start - rows.lowerBound) * d.audioPositions)
                     }
-                } else {
-                    slicedHead(rows: firstRow..<(firstRow + step.rows), head: head, keys: keys, values: values, share: share,
-                               alignment: alignment)
                 }
             }
         }
     }
 
-    /// One head's attention for a prompt's `rows`: a 225-row prompt's
-    /// cross-attention took most of its time in the scores kernel, which sums
-    /// each row's products across a vector.
+    /// One head's attention for the pass's `rows`: its keys and values
+    /// widened and packed into the share's scratch, then softmax(q·Kᵀ/√d)·V
+    /// by the encoder's fused kernel (attention.c), a register tile of rows
+    /// by 32 keys. The scores kernel (`slicedHead`) sums each row's products
+    /// across a vector, which made a 225-row prompt's cross-attention most
+    /// of its time.
     private func packedHead(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
                             share: Int) {
         let d = dimensions
         let column = head * d.headWidth, positions = d.audioPositions
         let kernels = CPUKernels.selected
         let packed = scores.pointer + share * packedShareFloats
-        am_attention_pack_f16(keys, values, positions, 1 / Float(d.headWidth).squareRoot(), kernels.f16_to_f32, packed)
+        am_attention_pack_f16(keys, values, positions, crossScale, kernels.f16_to_f32, packed)
         kernels.attention(projections.pointer + rows.lowerBound * d.width + column, d.width, packed, positions,
                           rows.count, packed + am_attention_packed_floats(positions),
                           attention.pointer + rows.lowerBound * d.width + column, d.width)
     }
 
-    /// One head's attention for a step's `rows`, `sliceRows` at a time: the
-    /// scores by the kernel that projects to the vocabulary (keys as its
+    /// One head's attention for the pass's `rows`, `sliceRows` at a time:
+    /// the scores by the kernel that projects to the vocabulary (keys as its
     /// rows), copied to `alignment` if the head is an alignment head, the
     /// output by the weighted sum of value rows.
     private func slicedHead(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>,
@@ -297,17 +308,16 @@ public final class DecoderPass {
     }
 
     /// The scores of `head` for the pass's `rows` (at most `sliceRows`),
-    /// their queries scaled by 1/√width in the share's query scratch, into
-    /// `out`, a row of every audio position each.
+    /// their queries scaled by 1/√(head width) in the share's query scratch,
+    /// into `out`, a row of every audio position each.
     private func scaledScores(rows: Range<Int>, head: Int, keys: UnsafePointer<UInt16>, share: Int,
                               into out: UnsafeMutablePointer<Float>) {
         let d = dimensions
         let headWidth = d.headWidth, positions = d.audioPositions
-        let scale = 1 / Float(headWidth).squareRoot()
         let queryRows = queries.pointer + share * sliceRows * headWidth
         for (index, row) in rows.enumerated() {
             let source = projections.pointer + row * d.width + head * headWidth
-            for i in 0..<headWidth { queryRows[index * headWidth + i] = source[i] * scale }
+            for i in 0..<headWidth { queryRows[index * headWidth + i] = source[i] * crossScale }
         }
         for first in stride(from: 0, to: rows.count, by: CPUKernels.dotRowsX) {
             CPUKernels.selected.dot_rows_f16(keys, queryRows + first * headWidth, out + first * positions,

@@ -118,7 +118,8 @@ void am_gelu_c(float *, size_t);
 void am_gelu_avx2(float *, size_t);
 void am_gelu_avx512(float *, size_t);
 
-/* The encoder's self-attention of one head (attention.c): for `rows` query
+/* The encoder's self-attention of one head, and the decoder's cross-attention
+ * over a prompt's rows (attention.c): for `rows` query
  * rows of q, out[i] = softmax(q[i] · Kᵀ) · V over `keys` keys, with heads
  * AM_ATTENTION_WIDTH wide (every Whisper model's) and the rows of q and out
  * `q_stride` and `out_stride` floats apart. K and V come packed by

@@ -50,8 +50,8 @@ import Testing
 
     /// A lone stream's prompt runs its layers on the team: the rows of the
     /// row table (23), of the GEMM (80) and of the longest prompts (300) give
-    /// the logits of one thread, bit for bit, so a transcript does not
-    /// depend on the daemon's load.
+    /// the logits and the alignment scores of one thread, bit for bit, so a
+    /// transcript and its word timestamps do not depend on the daemon's load.
     @Test(arguments: [23, 80, 300])
     func aPromptOnTheTeamGivesTheLogitsOfOneThread(rows: Int) throws {
         let model = try SharedModels.tinyEnglish.get()
@@ -59,14 +59,17 @@ import Testing
         let start = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
         let prompt = start + (0..<(rows - start.count)).map { 300 + 7 * $0 }
         let pass = DecoderPass(model: model)
-        let logits = [1, max(ComputeThreads.available, 2)].map { threads in
-            let state = DecoderState(model: model, maximumSequences: 1)
+        let runs = [1, max(ComputeThreads.available, 2)].map { threads in
+            let state = DecoderState(model: model, maximumSequences: 1, alignmentHeads: model.alignmentHeads)
             state.storeCrossAttention(of: encoder)
-            pass.run(CollectionOfOne(DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0,
-                                                 logitRows: [rows - 1], threads: threads)), threads: threads)
-            return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
+            var step = DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0, logitRows: [rows - 1], threads: threads)
+            step.alignmentRow = 0
+            pass.run(CollectionOfOne(step), threads: threads)
+            return (logits: Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize)),
+                    scores: Self.alignmentScores(state, rows: rows))
         }
-        #expect(logits[0] == logits[1])
+        #expect(runs[0].logits == runs[1].logits)
+        #expect(runs[0].scores == runs[1].scores)
     }
 
     /// A prompt's cross-attention runs the fused kernel, a step's few rows
@@ -78,7 +81,7 @@ import Testing
         let encoder = try NetworkStageTests.encode(model)
         let d = model.dimensions
         let start = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
-        let prompt = start + (0..<37).map { 300 + 7 * $0 }
+        let prompt = start + (0..<77).map { 300 + 7 * $0 }
         let pass = DecoderPass(model: model)
         let runs = [prompt.count, DecoderPass.teamRows - 1].map { stepRows in
             let state = DecoderState(model: model, maximumSequences: 1, alignmentHeads: model.alignmentHeads)
@@ -91,11 +94,11 @@ import Testing
                 pass.run(CollectionOfOne(step), threads: 1)
             }
             return (logits: Array(UnsafeBufferPointer(start: state.logits.pointer, count: d.vocabularySize)),
-                    scores: Array(UnsafeBufferPointer(start: state.alignmentScores.pointer, count: prompt.count * d.audioPositions)))
+                    scores: Self.alignmentScores(state, rows: prompt.count))
         }
         let logits = zip(runs[0].logits, runs[1].logits).map { abs($0 - $1) }.max()!
         let scores = zip(runs[0].scores, runs[1].scores).map { abs($0 - $1) }.max()!
-        #expect(!model.alignmentHeads.isEmpty && runs[0].scores.contains { $0 != 0 }, "no alignment scores were kept")
+        #expect(!runs[0].scores.isEmpty && !runs[0].scores.contains(0), "an alignment head's scores were not kept")
         #expect(logits <= 1e-3 && scores <= 1e-3, "logits differ by \(logits), alignment scores by \(scores)")
     }
 
@@ -117,5 +120,14 @@ import Testing
             return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
         }
         #expect(logits[0] == logits[1])
+    }
+
+    /// The first `rows` rows of every alignment head's scores.
+    static func alignmentScores(_ state: DecoderState, rows: Int) -> [Float] {
+        let d = state.dimensions
+        return (0..<state.alignmentHeads.count).flatMap { slot in
+            UnsafeBufferPointer(start: state.alignmentScores.pointer + slot * d.textPositions * d.audioPositions,
+                                count: rows * d.audioPositions)
+        }
     }
 }

@@ -36,7 +36,7 @@ import Testing
     /// A prompt's cross-attention packs one head's float16 keys and values
     /// `[count, width]`: the packing is that of the same values widened, with
     /// every variant's widening.
-    @Test(arguments: [5, 37, 1_500])
+    @Test(arguments: [5, 37, 64, 1_500])
     func float16KeysAndValuesPackAsTheirFloats(keys: Int) {
         var generator = SystemRandomNumberGenerator()
         let keyHalves = (0..<(keys * Self.width)).map { _ in Float16(Float.random(in: -3...3, using: &generator)) }
