@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -88,6 +89,11 @@ void CPosixShim_name_this_thread(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = 0;
     pthread_setname_np(pthread_self(), truncated);
+}
+
+int CPosixShim_run_at_idle_priority(void) {
+    const struct sched_param parameters = { 0 };
+    return sched_setscheduler(0, SCHED_IDLE, &parameters);
 }
 
 int CPosixShim_fix_mmap_threshold(int bytes) {

@@ -1,4 +1,5 @@
 import AmanuensisCore
+import AmanuensisRuntime
 import ArgumentParser
 import Foundation
 
@@ -44,7 +45,11 @@ extension Bench {
             options.beamSize = beamSize
             options.wordTimestamps = wordTimestamps
             options.language = language == "auto" ? nil : language
-            let transcriber = try Transcriber(model: whisper, options: options)
+            // The daemon's decoder reads ahead on a thread of its own.
+            let readAhead = ReadAhead(model: whisper)
+            readAhead.startThread()
+            defer { readAhead.stop() }
+            let transcriber = try Transcriber(model: whisper, options: options, readAhead: readAhead)
             transcriber.decodesInParallel = parallelDecoding
             var results: [FileResult] = []
             for file in files {

@@ -67,9 +67,14 @@ public final class DecoderPass {
 
     private var dimensions: WhisperDimensions { model.dimensions }
 
+    /// Reads ahead what a step's layers will read, from another core, if
+    /// the runtime runs one (`ReadAhead`).
+    private let readAhead: ReadAhead?
+
     /// Sized for a full-length prompt, the largest single step.
-    public init(model: WhisperModel) {
+    public init(model: WhisperModel, readAhead: ReadAhead? = nil) {
         self.model = model
+        self.readAhead = readAhead
         let d = model.dimensions
         rowCapacity = d.textPositions
         x = FloatBuffer(count: rowCapacity * d.width)
@@ -122,7 +127,10 @@ public final class DecoderPass {
             }
         }
         let prompt = steps.count == 1 && steps.first!.perSequence >= Self.teamRows
+        // A prompt's layers have the team: nothing is idle to read ahead.
+        if !prompt { readAhead?.begin(steps.map(\.state)) }
         ComputeThreads.with(threads: prompt ? threads : 1) {
+            defer { if !prompt { readAhead?.end() } }
             for (index, layer) in weights.decoderLayers.enumerated() {
                 attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
                     selfAttention($0, firstRow: $1, layer: index)

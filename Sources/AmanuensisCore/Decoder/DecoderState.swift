@@ -78,6 +78,11 @@ public final class DecoderState {
         return UnsafePointer(crossKeyValues[layer].pointer) + ((values ? d.heads : 0) + head) * d.audioPositions * d.headWidth
     }
 
+    /// Decoder layer `layer`'s keys and values of every head, as a step reads them.
+    func crossAttentionBytes(layer: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: crossKeyValues[layer].pointer, count: crossKeyValues[layer].bytes)
+    }
+
     /// Gives back the memory that sequences from `sequences` on made resident.
     func release(sequencesFrom sequences: Int) {
         cache.release(sequencesFrom: sequences)

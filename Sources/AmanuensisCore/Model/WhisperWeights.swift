@@ -46,6 +46,14 @@ enum RowTable: Sendable {
         case .int8(let table): table.bytes
         }
     }
+
+    /// The rows' bytes, as a step reads them (`ReadAhead`).
+    var rows: UnsafeRawBufferPointer {
+        switch self {
+        case .half(let table): UnsafeRawBufferPointer(start: table.pointer, count: table.bytes)
+        case .int8(let table): UnsafeRawBufferPointer(start: table.pointer, count: table.rows * table.columns)
+        }
+    }
 }
 
 struct LayerNorm: Sendable {

@@ -26,8 +26,10 @@ public final class Transcriber {
     ///     its caches mapped, not filled, so every call may ask for up to that.
     ///   - encoders, steps: where windows are encoded and decoder steps run;
     ///     nil for an encoder, or a pass, of the stream's own.
+    ///   - readAhead: the reader for a pass of the stream's own (`ReadAhead`).
     public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(),
-                encoders: (any EncoderProvider)? = nil, steps: (any DecoderStepRunner)? = nil) throws {
+                encoders: (any EncoderProvider)? = nil, steps: (any DecoderStepRunner)? = nil,
+                readAhead: ReadAhead? = nil) throws {
         try options.validate(for: model)
         self.model = model
         self.options = options
@@ -35,7 +37,7 @@ public final class Transcriber {
         precondition(2 * d.audioPositions == AudioConstants.framesPerWindow, "the model's window is not 30 s")
         features = LogMelSpectrogram(melBins: d.melBins)
         let ownEncoder = encoders == nil ? OwnEncoder(model: model) : nil
-        let ownPass = steps == nil ? DecoderPass(model: model) : nil
+        let ownPass = steps == nil ? DecoderPass(model: model, readAhead: readAhead) : nil
         self.encoders = encoders ?? ownEncoder!
         self.steps = steps ?? ownPass!
         ownBytes = (ownEncoder?.bytes ?? 0) + (ownPass?.bytes ?? 0)

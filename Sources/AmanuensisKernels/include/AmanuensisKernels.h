@@ -194,6 +194,9 @@ void am_finish_int8_rows_avx512(float *, const float *, const float *, size_t, s
 typedef void (*am_rows_body)(void *context, size_t first, size_t last, size_t share);
 void am_parallel_rows(size_t count, size_t max_shares, am_rows_body body, void *context);
 
+/* Reads every cache line of `bytes` bytes at `region` (read_ahead.c). */
+void am_read_ahead(const void *region, size_t bytes);
+
 /* The OpenMP runtime's omp_set_num_threads and omp_get_max_threads for the
  * calling thread, looked up with the team above: a no-op, and 1, where no
  * OpenMP runtime is loaded. */

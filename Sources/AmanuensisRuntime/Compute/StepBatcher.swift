@@ -55,10 +55,13 @@ final class StepBatcher: Sendable {
     private let state = Locked(State())
     private let work = DispatchSemaphore(value: 0)
     private let pass: UnsafeTransfer<DecoderPass>
+    private let readAhead: ReadAhead
     let bytes: Int
 
     init(model: WhisperModel) {
-        let pass = DecoderPass(model: model)
+        readAhead = ReadAhead(model: model)
+        readAhead.startThread()
+        let pass = DecoderPass(model: model, readAhead: readAhead)
         bytes = pass.bytes
         self.pass = UnsafeTransfer(pass)
         // At the daemon's own priority: a nice value gathered larger passes
@@ -74,6 +77,7 @@ final class StepBatcher: Sendable {
     func stop() {
         state.withLock { $0.stopped = true }
         work.signal()
+        readAhead.stop()
     }
 
     struct Statistics: Sendable {

@@ -39,6 +39,11 @@ int CPosixShim_unread_bytes(int socket);
    which needs _GNU_SOURCE); the kernel keeps the first 15 bytes. */
 void CPosixShim_name_this_thread(const char *name);
 
+/* Runs the calling thread at SCHED_IDLE (which needs _GNU_SOURCE), below
+   every nice level: it gets a core only when nothing else wants one.
+   Returns 0, or -1 with errno. */
+int CPosixShim_run_at_idle_priority(void);
+
 /* Fixes glibc's mmap threshold at `bytes` (mallopt, from <malloc.h>, which
    Swift's Glibc module leaves out): blocks that large are always mapped
    and given back when freed. Returns 0 if glibc refused. */
