@@ -42,7 +42,7 @@ if [ "$part" != --wall-clock ]; then  # the instruction count, to the closing "f
 cp "$bench" "$work/bench"
 strip --strip-debug "$work/bench"
 OMP_NUM_THREADS=1 DNNL_MAX_CPU_ISA=SSE41 AMANUENSIS_FORCE_ISA=c valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-    "$work/bench" single --runs 1 --no-warm-up "$clip" > "$work/result.json" 2> "$work/valgrind.log" || {
+    "$work/bench" single --runs 1 --no-warm-up --no-read-ahead "$clip" > "$work/result.json" 2> "$work/valgrind.log" || {
     cat "$work/valgrind.log" >&2
     exit 1
 }

@@ -17,6 +17,9 @@ extension Bench {
         @Flag(help: "Skip the warm-up run: the instruction-count guard counts one cold run.")
         var noWarmUp = false
 
+        @Flag(help: "Decode without the read-ahead thread the daemon runs, so that an instruction count does not depend on the scheduler (Tools/speed-guard.sh).")
+        var noReadAhead = false
+
         @Flag(help: "Let the decoder's vocabulary projection use every core (the daemon's parallel_decoding).")
         var parallelDecoding = false
 
@@ -46,9 +49,9 @@ extension Bench {
             options.wordTimestamps = wordTimestamps
             options.language = language == "auto" ? nil : language
             // The daemon's decoder reads ahead on a thread of its own.
-            let readAhead = ReadAhead(model: whisper)
-            readAhead.startThread()
-            defer { readAhead.stop() }
+            let readAhead = noReadAhead ? nil : ReadAhead(model: whisper)
+            readAhead?.startThread()
+            defer { readAhead?.stop() }
             let transcriber = try Transcriber(model: whisper, options: options, readAhead: readAhead)
             transcriber.decodesInParallel = parallelDecoding
             var results: [FileResult] = []

@@ -127,10 +127,13 @@ public final class DecoderPass {
             }
         }
         let prompt = steps.count == 1 && steps.first!.perSequence >= Self.teamRows
-        // A prompt's layers have the team: nothing is idle to read ahead.
-        if !prompt { readAhead?.begin(steps.map(\.state)) }
+        // Only a lone stream's step is read ahead: a prompt's layers have the
+        // team, and a batch's streams share the cores. The reading ends with
+        // the layers, before the vocabulary projection takes both cores.
+        let readsAhead = steps.count == 1 && !prompt && readAhead != nil
+        if readsAhead { readAhead!.begin(steps.first!.state) }
         ComputeThreads.with(threads: prompt ? threads : 1) {
-            defer { if !prompt { readAhead?.end() } }
+            defer { if readsAhead { readAhead!.end() } }
             for (index, layer) in weights.decoderLayers.enumerated() {
                 attentionBlock(steps, rows: rows, layer.selfAttentionNorm, layer.selfQueryKeyValue, layer.selfAttentionOutput) {
                     selfAttention($0, firstRow: $1, layer: index)

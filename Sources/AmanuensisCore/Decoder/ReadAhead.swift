@@ -2,13 +2,13 @@ import AmanuensisKernels
 import Dispatch
 import Synchronization
 
-/// Reads what a decoding step's layers are about to read, from another
+/// Reads what a lone decoding step's layers are about to read, from another
 /// core, so that they find it in the cache the cores share. A one-row step
 /// reads some 17 MB of layers and cross-attention keys and values on one
 /// thread, at what one core draws from memory, while the other core waits
 /// for the vocabulary projection (Docs/measurements.md, "Speed").
 ///
-/// Nothing ever waits for the reader: a step hands it its states (`begin`)
+/// Nothing ever waits for the reader: a step hands it its state (`begin`)
 /// and goes on, and the reading stops when the step's layers are done
 /// (`end`). A fork-join with the second thread of the team gained as much
 /// idle but lost more beside busy programs, where the join waited for a
@@ -16,80 +16,88 @@ import Synchronization
 /// (`serve`), at idle priority, so it only takes a core nobody else wants;
 /// without it, steps run as they would.
 public final class ReadAhead: Sendable {
-    /// A step's states, held so that their keys and values stay mapped
-    /// while they are read. Unchecked: `DecoderState` is not Sendable, and
-    /// the reader reads only the bytes of its keys and values, never its
-    /// state, while the decoder thread writes other memory of it.
+    /// A step to read ahead of: its state's keys and values, held so that
+    /// they stay mapped while they are read. Unchecked: `DecoderState` is
+    /// not Sendable; the reader touches only its `let` buffers' bytes
+    /// (`crossAttentionBytes`), which its stream may be writing meanwhile
+    /// for the next window (the reads are discarded; see read_ahead.c).
     private struct Work: @unchecked Sendable {
-        let states: [DecoderState]
+        let state: DecoderState
         let generation: Int
     }
 
     private let model: WhisperModel
-    private let work = Mutex<Work?>(nil)
-    /// Counts `begin`s and `end`s: the reader reads a step's regions while
-    /// it is the one its work was handed over at.
+    /// The step waiting to be read, if the reader has not taken it yet.
+    private let waiting = Locked<Work?>(nil)
+    /// Bumped by every `begin` and `end`: a read stops when it no longer
+    /// matches, so the reader never reads past its step's layers, which
+    /// would only evict what the next step reads.
     private let generation = Atomic(0)
     private let wakeUp = DispatchSemaphore(value: 0)
     private let stopped = Atomic(false)
+    /// Bytes read so far, for the tests.
+    let bytesRead = Atomic(0)
 
     public init(model: WhisperModel) {
         self.model = model
     }
 
-    /// A step's layers start, over `states`' keys and values. Never waits:
-    /// if the reader holds the lock (it may be put aside holding it, at its
-    /// priority), this step is not read ahead.
-    func begin(_ states: [DecoderState]) {
-        let current = generation.add(1, ordering: .releasing).newValue
-        guard work.withLockIfAvailable({ $0 = Work(states: states, generation: current) }) != nil else { return }
-        wakeUp.signal()
+    /// A lone step's layers start, over `state`'s keys and values. Never
+    /// waits: if the reader holds the lock (it may be put aside holding it,
+    /// at its priority), this step is not read ahead.
+    func begin(_ state: DecoderState) {
+        let current = generation.add(1, ordering: .relaxed).newValue
+        let wasEmpty = waiting.withLockIfAvailable { waiting -> Bool in
+            defer { waiting = Work(state: state, generation: current) }
+            return waiting == nil
+        }
+        if wasEmpty == true { wakeUp.signal() }
     }
 
     /// The step's layers are done: what is left unread is not worth reading.
     func end() {
-        _ = generation.add(1, ordering: .releasing)
+        _ = generation.add(1, ordering: .relaxed)
     }
 
-    /// Reads each step's regions as it comes, until `stop`.
+    /// Reads each step as it comes, until `stop`.
     public func serve() {
         while true {
             wakeUp.wait()
-            if stopped.load(ordering: .acquiring) { return }
-            guard let next = work.withLock({ work -> Work? in defer { work = nil }; return work }) else { continue }
+            if stopped.load(ordering: .relaxed) { return }
+            guard let next = waiting.withLock({ waiting -> Work? in defer { waiting = nil }; return waiting }) else { continue }
             read(next)
         }
     }
 
     /// Ends `serve` once it is done with what it is reading.
     public func stop() {
-        stopped.store(true, ordering: .releasing)
+        stopped.store(true, ordering: .relaxed)
         wakeUp.signal()
     }
 
-    /// Bytes read between looks at the generation.
+    /// Bytes read between looks at the generation: how far a read may run
+    /// past its step's layers, against an atomic load per chunk.
     private static let chunk = 64 << 10
 
-    /// Each layer's regions in the order its step reads them: the
-    /// products before the cross-attention, the states' keys and values,
-    /// the products after.
+    /// Each layer's regions in the order the step reads them: the products
+    /// before the cross-attention, the keys and values, the products after.
     private func read(_ step: Work) {
         func read(_ region: UnsafeRawBufferPointer) -> Bool {
             for start in stride(from: 0, to: region.count, by: Self.chunk) {
-                guard generation.load(ordering: .acquiring) == step.generation else { return false }
-                am_read_ahead(region.baseAddress! + start, min(Self.chunk, region.count - start))
+                guard generation.load(ordering: .relaxed) == step.generation else { return false }
+                let count = min(Self.chunk, region.count - start)
+                am_read_ahead(region.baseAddress! + start, count)
+                bytesRead.add(count, ordering: .relaxed)
             }
             return true
         }
         for (index, layer) in model.weights.decoderLayers.enumerated() {
             for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery] {
-                guard read(linear.weight.rows) else { return }
+                guard read(linear.weight.region) else { return }
             }
-            for state in step.states {
-                guard read(state.crossAttentionBytes(layer: index)) else { return }
-            }
+            guard read(step.state.crossAttentionBytes(layer: index)) else { return }
             for linear in [layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
-                guard read(linear.weight.rows) else { return }
+                guard read(linear.weight.region) else { return }
             }
         }
     }

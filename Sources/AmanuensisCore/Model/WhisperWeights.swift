@@ -47,8 +47,8 @@ enum RowTable: Sendable {
         }
     }
 
-    /// The rows' bytes, as a step reads them (`ReadAhead`).
-    var rows: UnsafeRawBufferPointer {
+    /// The memory of the rows, as a step reads them (`ReadAhead`).
+    var region: UnsafeRawBufferPointer {
         switch self {
         case .half(let table): UnsafeRawBufferPointer(start: table.pointer, count: table.bytes)
         case .int8(let table): UnsafeRawBufferPointer(start: table.pointer, count: table.rows * table.columns)

@@ -26,7 +26,8 @@ public final class Transcriber {
     ///     its caches mapped, not filled, so every call may ask for up to that.
     ///   - encoders, steps: where windows are encoded and decoder steps run;
     ///     nil for an encoder, or a pass, of the stream's own.
-    ///   - readAhead: the reader for a pass of the stream's own (`ReadAhead`).
+    ///   - readAhead: the reader for a pass of the stream's own (`ReadAhead`);
+    ///     with `steps`, the runner's own reader is the one used.
     public init(model: WhisperModel, options: DecodingOptions = DecodingOptions(),
                 encoders: (any EncoderProvider)? = nil, steps: (any DecoderStepRunner)? = nil,
                 readAhead: ReadAhead? = nil) throws {

@@ -122,30 +122,6 @@ import Testing
         #expect(logits[0] == logits[1])
     }
 
-    /// A pass that reads ahead on another thread decodes as one that does
-    /// not, bit for bit, and the reader's thread ends when it is stopped.
-    @Test func readingAheadLeavesTheLogitsAlone() throws {
-        let model = try SharedModels.tinyEnglish.get()
-        let encoder = try NetworkStageTests.encode(model)
-        let prompt = model.tokenizer.special.startSequence(language: nil, task: .transcribe)
-        let readAhead = ReadAhead(model: model)
-        let served = DispatchSemaphore(value: 0)
-        Thread { readAhead.serve(); served.signal() }.start()
-        let logits = [DecoderPass(model: model), DecoderPass(model: model, readAhead: readAhead)].map { pass in
-            let state = DecoderState(model: model, maximumSequences: 1)
-            state.storeCrossAttention(of: encoder)
-            let tokens = prompt + [440, 843, 1110]
-            for (position, token) in tokens.enumerated() {
-                pass.run(CollectionOfOne(DecoderStep(state: state, tokens: [token], sequences: 1, position: position,
-                                                     logitRows: [0], threads: 2)), threads: 2)
-            }
-            return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
-        }
-        #expect(logits[0] == logits[1])
-        readAhead.stop()
-        #expect(served.wait(timeout: .now() + 10) == .success, "the reader did not stop")
-    }
-
     /// The first `rows` rows of every alignment head's scores.
     static func alignmentScores(_ state: DecoderState, rows: Int) -> [Float] {
         let d = state.dimensions
