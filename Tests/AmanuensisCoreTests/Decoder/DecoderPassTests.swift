@@ -114,9 +114,9 @@ import Testing
             let state = DecoderState(model: model, maximumSequences: 1, alignmentHeads: model.alignmentHeads)
             state.storeCrossAttention(of: encoder)
             var step = DecoderStep(state: state, tokens: prompt, sequences: 1, position: 0, logitRows: [prompt.count - 1],
-                                   threads: 2)
+                                   threads: ComputeThreads.available)
             step.alignmentRow = alignmentRow
-            pass.run(CollectionOfOne(step), threads: 2)
+            pass.run(CollectionOfOne(step), threads: ComputeThreads.available)
             return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
         }
         #expect(logits[0] == logits[1])

@@ -60,7 +60,8 @@ import Testing
             state.storeCrossAttention(of: encoder)
             for (position, token) in (prompt + [440, 843, 1110]).enumerated() {
                 pass.run(CollectionOfOne(DecoderStep(state: state, tokens: [token], sequences: 1, position: position,
-                                                     logitRows: [0], threads: 2)), threads: 2)
+                                                     logitRows: [0], threads: ComputeThreads.available)),
+                         threads: ComputeThreads.available)
             }
             return Array(UnsafeBufferPointer(start: state.logits.pointer, count: model.dimensions.vocabularySize))
         }
