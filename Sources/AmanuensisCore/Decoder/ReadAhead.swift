@@ -27,6 +27,10 @@ public final class ReadAhead: Sendable {
     }
 
     private let model: WhisperModel
+    /// Each decoder layer's products in the order a step runs them
+    /// (`DecoderLayer.linears`), listed once so that the reader, which may be
+    /// put aside at any point, allocates nothing a step.
+    private let layers: [[Linear]]
     /// The step waiting to be read, if the reader has not taken it yet.
     private let waiting = Locked<Work?>(nil)
     /// Bumped by every `begin` and `end`: a read stops when it no longer
@@ -40,6 +44,7 @@ public final class ReadAhead: Sendable {
 
     public init(model: WhisperModel) {
         self.model = model
+        layers = model.weights.decoderLayers.map(\.linears)
     }
 
     /// A lone step's layers start, over `state`'s keys and values. Never
@@ -79,8 +84,9 @@ public final class ReadAhead: Sendable {
     /// past its step's layers, against an atomic load per chunk.
     private static let chunk = 64 << 10
 
-    /// Each layer's regions in the order the step reads them: the products
-    /// before the cross-attention, the keys and values, the products after.
+    /// Each layer's regions in the order the step reads them: the three
+    /// products before the cross-attention, the keys and values, the three
+    /// after.
     private func read(_ step: Work) {
         func read(_ region: UnsafeRawBufferPointer) -> Bool {
             for start in stride(from: 0, to: region.count, by: Self.chunk) {
@@ -91,14 +97,10 @@ public final class ReadAhead: Sendable {
             }
             return true
         }
-        for (index, layer) in model.weights.decoderLayers.enumerated() {
-            for linear in [layer.selfQueryKeyValue, layer.selfAttentionOutput, layer.crossQuery] {
-                guard read(linear.weight.region) else { return }
-            }
+        for (index, linears) in layers.enumerated() {
+            for linear in linears[..<3] { guard read(linear.weight.region) else { return } }
             guard read(step.state.crossAttentionBytes(layer: index)) else { return }
-            for linear in [layer.crossAttentionOutput, layer.feedForwardIn, layer.feedForwardOut] {
-                guard read(linear.weight.region) else { return }
-            }
+            for linear in linears[3...] { guard read(linear.weight.region) else { return } }
         }
     }
 }

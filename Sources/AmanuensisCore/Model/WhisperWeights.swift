@@ -92,7 +92,8 @@ struct DecoderLayer: Sendable {
     let feedForwardIn: Linear
     let feedForwardOut: Linear
 
-    /// The products a decoding step runs.
+    /// The products a decoding step runs, in its order (`ReadAhead` reads
+    /// them so: three before the cross-attention, three after).
     var linears: [Linear] { [selfQueryKeyValue, selfAttentionOutput, crossQuery, crossAttentionOutput, feedForwardIn, feedForwardOut] }
 }
 
